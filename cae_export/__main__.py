@@ -1,0 +1,3 @@
+from cae_export.cli import main
+
+raise SystemExit(main())
