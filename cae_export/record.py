@@ -211,19 +211,10 @@ def iter_catalog(root: Path) -> Iterator[Record | Problem]:
 
 
 def iter_jsonl(path: Path) -> Iterator[Record | Problem]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            source = f"{path}:{number}"
-            try:
-                data = json.loads(line)
-                yield Record.from_data(data, source)
-            except json.JSONDecodeError as exc:
-                yield Problem(f"not valid JSON: {exc.msg}", file=str(path), line=number)
-            except RecordError as exc:
-                p = exc.problem
-                yield Problem(p.message, file=str(path), line=number, record=p.record, field=p.field)
+    """Stream a JSON Lines catalog one line at a time; a bad line is a Problem naming its line."""
+    from cae_export.bulk import iter_jsonl_pending, load_all  # bulk builds on this module
+
+    yield from load_all(iter_jsonl_pending(path))
 
 
 def record_filename(item_number: str) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
+from cae_export.bulk import iter_pending
 from cae_export.console import print_problems, print_summary, progress
 from cae_export.problems import Report
-from cae_export.record import catalog_files, iter_catalog
+from cae_export.record import catalog_files
 from cae_export.targets import TARGETS, BuildOptions
 from cae_export.targets.base import run_build
 
@@ -25,6 +27,23 @@ def target_list(text: str) -> list[str]:
     return names
 
 
+def default_jobs() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def job_count(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"--jobs wants a whole number of 1 or more, not {text!r}")
+    return jobs
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "build", help="render the catalog through the targets",
@@ -34,14 +53,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("catalog", nargs="?", type=Path, default=DEFAULT_CATALOG,
                         help="catalog folder of YAML records or a JSON Lines file "
                              "(default: catalog/)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: out/)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="output folder (default: out/)")
     parser.add_argument("--target", type=target_list, default=None,
                         help="comma-separated targets (default: all): " + ", ".join(TARGETS))
     parser.add_argument("--per-part", action="store_true",
                         help="also write one document per part where the target supports it")
     parser.add_argument("--etim-model", type=Path, default=None,
                         help="ETIM classification release (official CSV layout: folder or zip)")
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
+    parser.add_argument("--jobs", type=job_count, default=default_jobs(),
+                        help="worker processes; the output is the same for any number "
+                             f"(default: the number of cores, here {default_jobs()})")
     parser.set_defaults(func=run)
 
 
@@ -54,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     report = Report()
     total = len(catalog_files(args.catalog)) if args.catalog.is_dir() else None
     with progress("building", total) as advance:
-        run_build(iter_catalog(args.catalog), classes, args.out, options, report, advance)
+        # Records are loaded where they are rendered: in the workers of a parallel build.
+        run_build(iter_pending(args.catalog), classes, args.out, options, report, advance)
     print_problems(report)
     print_summary(f"cae-export build → {args.out} ({', '.join(names)})", report)
     return 1 if report.errors else 0

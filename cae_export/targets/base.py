@@ -8,14 +8,22 @@ are still written.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import signal
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from cae_export.bulk import PendingRecord
 from cae_export.problems import OutputInvalid, Problem, RecordError, Report
 from cae_export.record import Record
+from cae_export.timings import Timings, timings_of
 
 
 @dataclass
@@ -62,6 +70,13 @@ class Target(ABC):
 
 
 ProgressHook = Callable[[int], None]
+RenderResults = list[Any]  # one entry per target: its fragment, or a Problem
+CatalogItem = Record | Problem | PendingRecord
+
+# A parallel build ships records to the workers in chunks (fewer, larger messages) and keeps
+# only a few chunks per worker in flight, so memory stays flat however large the catalog.
+CHUNK_SIZE = 32
+CHUNKS_IN_FLIGHT_PER_JOB = 4
 
 
 def render_for_targets(record: Record, classes: list[type[Target]], options: BuildOptions,
@@ -73,39 +88,40 @@ def render_for_targets(record: Record, classes: list[type[Target]], options: Bui
             results.append(cls.render(record, options, context))
         except RecordError as exc:
             p = exc.problem
-            results.append(Problem(f"{cls.name}: {p.message}", file=p.file or record.source or None,
-                                   record=p.record or record.item_number, field=p.field, line=p.line))
+            results.append(Problem(f"{cls.name}: {p.message}",
+                                   file=p.file or record.source or None,
+                                   record=p.record or record.item_number, field=p.field,
+                                   line=p.line))
     return results
 
 
-def run_build(records: Iterable[Record | Problem], classes: list[type[Target]], out_dir: Path,
+def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_dir: Path,
               options: BuildOptions, report: Report, progress: ProgressHook | None = None) -> None:
-    """Drive every target over the catalog in one streaming pass."""
-    contexts = [cls.prepare(options) for cls in classes]
+    """Drive every target over the catalog in one streaming pass.
+
+    ``records`` may hold loaded records or ``PendingRecord``s (loaded here, or by the workers of
+    a parallel build). With ``options.jobs > 1`` records are loaded and rendered in worker
+    processes and merged back in catalog order, so the outputs are byte-identical to a
+    one-process build; ``add`` and ``finish`` always run here, in this process.
+    """
+    timings = timings_of(report)
+    with timings.measure("prepare"):
+        contexts = [cls.prepare(options) for cls in classes]
     targets = [cls(out_dir, options, report) for cls in classes]
     try:
-        for item in records:
-            if progress:
-                progress(1)
-            if isinstance(item, Problem):
-                report.error(item)
-                report.records_failed += 1
-                continue
-            results = render_for_targets(item, classes, options, contexts)
-            failed = False
-            for target, result in zip(targets, results, strict=True):
-                if isinstance(result, Problem):
-                    report.error(result)
-                    failed = True
-                else:
-                    target.add(item, result)
-            if failed:
-                report.records_failed += 1
-            else:
-                report.records_ok += 1
+        if options.jobs > 1:
+            rendered = _render_parallel(records, classes, options, contexts, timings)
+        else:
+            rendered = _render_serial(records, classes, options, contexts, timings)
+        with contextlib.closing(rendered):  # stops the workers however the loop ends
+            for item, results in rendered:
+                if progress:
+                    progress(1)
+                _merge(item, results, targets, report, timings)
         for target in targets:
             try:
-                report.written.extend(str(p) for p in target.finish())
+                with timings.measure("finish"):
+                    report.written.extend(str(p) for p in target.finish())
             except OutputInvalid as exc:
                 report.error(Problem(f"{target.name}: output refused: {'; '.join(exc.details[:5])}",
                                      file=exc.path))
@@ -113,3 +129,122 @@ def run_build(records: Iterable[Record | Problem], classes: list[type[Target]], 
         for target in targets:
             target.abort()
         raise
+
+
+def _merge(item: Record | Problem, results: RenderResults | None, targets: list[Target],
+           report: Report, timings: Timings) -> None:
+    """Stream one record's fragments into the targets and count it."""
+    if isinstance(item, Problem) or results is None:
+        if isinstance(item, Problem):
+            report.error(item)
+        report.records_failed += 1
+        return
+    failed = False
+    start = time.perf_counter()
+    for target, result in zip(targets, results, strict=True):
+        if isinstance(result, Problem):
+            report.error(result)
+            failed = True
+        else:
+            target.add(item, result)
+    timings.add("add", time.perf_counter() - start)
+    if failed:
+        report.records_failed += 1
+    else:
+        report.records_ok += 1
+
+
+def _render_serial(records: Iterable[CatalogItem], classes: list[type[Target]],
+                   options: BuildOptions, contexts: list[Any],
+                   timings: Timings) -> Iterator[tuple[Record | Problem, RenderResults | None]]:
+    items = iter(records)
+    while True:
+        start = time.perf_counter()
+        item = next(items, None)  # loading a record happens inside the catalog iterator
+        if item is None:
+            return
+        if isinstance(item, PendingRecord):
+            item = item.load()
+        loaded = time.perf_counter()
+        timings.add("load", loaded - start)
+        if isinstance(item, Problem):
+            yield item, None
+            continue
+        results = render_for_targets(item, classes, options, contexts)
+        timings.add("render", time.perf_counter() - loaded)
+        yield item, results
+
+
+def _render_parallel(records: Iterable[CatalogItem], classes: list[type[Target]],
+                     options: BuildOptions, contexts: list[Any],
+                     timings: Timings) -> Iterator[tuple[Record | Problem, RenderResults | None]]:
+    """Load and render chunks in worker processes; yield the outcomes in catalog order."""
+    items = iter(records)
+    first = _next_chunk(items, timings)
+    if len(first) < CHUNK_SIZE:  # a small catalog: starting workers would cost more than it saves
+        yield from _render_serial(first, classes, options, contexts, timings)
+        return
+    pool = ProcessPoolExecutor(max_workers=options.jobs, initializer=_init_worker,
+                               initargs=(classes, options, contexts))
+    in_flight: deque[tuple[list[CatalogItem], Future[ChunkResult]]] = deque()
+    limit = options.jobs * CHUNKS_IN_FLIGHT_PER_JOB
+    try:
+        chunk = first
+        while chunk:
+            in_flight.append((chunk, pool.submit(_render_chunk, chunk)))
+            while len(in_flight) >= limit:
+                yield from _collect(*in_flight.popleft(), timings)
+            chunk = _next_chunk(items, timings)
+        while in_flight:
+            yield from _collect(*in_flight.popleft(), timings)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _next_chunk(items: Iterator[CatalogItem], timings: Timings) -> list[CatalogItem]:
+    with timings.measure("load"):
+        return list(itertools.islice(items, CHUNK_SIZE))
+
+
+def _collect(chunk: list[CatalogItem], future: Future[ChunkResult],
+             timings: Timings) -> Iterator[tuple[Record | Problem, RenderResults | None]]:
+    with timings.measure("wait"):
+        outcomes, worker_seconds = future.result()
+    timings.merge(worker_seconds)
+    for sent, (loaded, results) in zip(chunk, outcomes, strict=True):
+        # A worker sends back only what the main process does not have already.
+        record = loaded if isinstance(sent, PendingRecord) else sent
+        assert record is not None
+        yield record, results
+
+
+# worker side ----------------------------------------------------------------------------------
+
+ChunkResult = tuple[list[tuple[Record | Problem | None, RenderResults | None]], dict[str, float]]
+_worker_setup: tuple[list[type[Target]], BuildOptions, list[Any]] | None = None
+
+
+def _init_worker(classes: list[type[Target]], options: BuildOptions, contexts: list[Any]) -> None:
+    global _worker_setup
+    _worker_setup = (classes, options, contexts)
+    # Ctrl-C is the main process's to handle; it shuts the workers down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _render_chunk(chunk: list[CatalogItem]) -> ChunkResult:
+    assert _worker_setup is not None, "worker not initialised"
+    classes, options, contexts = _worker_setup
+    timings = Timings()
+    outcomes: list[tuple[Record | Problem | None, RenderResults | None]] = []
+    for item in chunk:
+        start = time.perf_counter()
+        loaded = item.load() if isinstance(item, PendingRecord) else item
+        rendered_from = time.perf_counter()
+        timings.add("load", rendered_from - start)
+        if isinstance(loaded, Problem):
+            outcomes.append((loaded, None))
+            continue
+        results = render_for_targets(loaded, classes, options, contexts)
+        timings.add("render", time.perf_counter() - rendered_from)
+        outcomes.append((loaded if isinstance(item, PendingRecord) else None, results))
+    return outcomes, timings.seconds
