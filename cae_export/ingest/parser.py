@@ -682,6 +682,12 @@ class SheetParser:
         self.record["manufacturer"] = manufacturer
 
 
+def ends_inside_row(block: Block) -> bool:
+    """A sheet cut off mid-table ends in a row whose value is missing."""
+    cells = [c for c in (block.lines[0].cells or []) if c] if block.kind == "row" else []
+    return len(cells) == 1 and match_section(cells[0]) is None
+
+
 def note_title(title: str) -> str:
     return title.strip().rstrip(":").strip()
 
@@ -743,8 +749,12 @@ def parse_datasheet(raw: bytes, source: str) -> tuple[dict[str, Any] | None, lis
     text = decode(raw, source)
     lines = split_lines(text)
     parser = SheetParser(source)
-    for block in to_blocks(lines):
+    blocks = to_blocks(lines)
+    for block in blocks:
         parser.feed(block)
+    if blocks and ends_inside_row(blocks[-1]):
+        raise RecordError("truncated data sheet: the last table row has no value", file=source,
+                          line=blocks[-1].number, field=blocks[-1].text)
     if "item_number" not in parser.record:
         raise RecordError("not a data sheet: no 'Data sheet | Item number: …' header found",
                           file=source, line=1)

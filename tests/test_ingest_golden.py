@@ -1,0 +1,46 @@
+"""Re-ingesting the bundled data sheets reproduces the committed catalog byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import CATALOG, DATASHEETS
+
+from cae_export.ingest import ingest_files
+from cae_export.record import load_record_file
+
+SHEETS = sorted(DATASHEETS.glob("*.txt"))
+
+
+def test_four_sample_sheets_are_bundled() -> None:
+    assert [p.name for p in SHEETS] == ["wago_2004-407.txt", "wago_770-1324.txt",
+                                        "wago_770-744_062-000.txt", "wago_831-1104_322-004.txt"]
+
+
+def test_reingest_reproduces_committed_records(tmp_path: Path) -> None:
+    report = ingest_files(SHEETS, tmp_path)
+    assert not report.errors, [str(p) for p in report.errors]
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.yaml"))
+    committed = sorted(p.relative_to(CATALOG) for p in (CATALOG / "wago").glob("*.yaml"))
+    assert written == committed
+    for rel in written:
+        assert (tmp_path / rel).read_bytes() == (CATALOG / rel).read_bytes(), rel
+
+
+@pytest.mark.parametrize("path", sorted((CATALOG / "wago").glob("*.yaml")), ids=lambda p: p.name)
+def test_committed_records_validate(path: Path) -> None:
+    record = load_record_file(path)
+    assert record.manufacturer_short == "WAGO"
+    assert "unmapped" not in record.data, record.data.get("unmapped")
+
+
+def test_cli_ingest_writes_four_valid_records(tmp_path: Path, cli) -> None:
+    result = cli("ingest", *SHEETS, "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "records ok" in result.stdout and "4" in result.stdout
+    files = sorted(p.name for p in (tmp_path / "wago").glob("*.yaml"))
+    assert files == ["2004-407.yaml", "770-1324.yaml", "770-744_062-000.yaml",
+                     "831-1104_322-004.yaml"]
+    for name in files:
+        assert (tmp_path / "wago" / name).read_bytes() == (CATALOG / "wago" / name).read_bytes()
