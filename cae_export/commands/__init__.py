@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from cae_export.commands import build, ingest
+from cae_export.commands import build, convert, ingest, markers, synth, validate
 
-COMMANDS = [ingest.register, build.register]
+COMMANDS = [ingest.register, build.register, convert.register, synth.register, markers.register,
+            validate.register]

@@ -18,5 +18,8 @@ def register(cls: type[Target]) -> type[Target]:
 
 # Built-in targets register themselves on import; the order is the default build order.
 # (imports go below this line, one per target)
+from cae_export.targets import eplan, edz  # noqa: E402,F401,I001
+from cae_export.targets import markers  # noqa: E402,F401
+from cae_export.targets import etim_xlsx, eclass_xlsx, etim_xchange  # noqa: E402, F401
 
 __all__ = ["TARGETS", "BuildOptions", "Target", "register"]

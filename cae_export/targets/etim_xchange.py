@@ -1,0 +1,301 @@
+"""``etim-xchange``: one ETIM xChange 2.0 JSON catalogue per build, written incrementally.
+
+Products are rendered (and checked against the project schema
+``templates/etim-xchange/xchange.schema.json``) one by one and spooled to disk; ``finish``
+writes the catalogue header, then streams the spooled products behind it. Nothing in the file
+depends on the clock: ``CatalogueValidityStart`` comes from ``BuildOptions.extra
+["validity_start"]``, else from ``SOURCE_DATE_EPOCH``, else it is the fixed date 2000-01-01;
+``CatalogueId`` is ``CAE-`` + the first 16 hex digits of the SHA-256 of the products.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import IO, Any
+
+import jsonschema
+
+from cae_export.atomic import atomic_output
+from cae_export.classification import (
+    ClassificationContext,
+    ClassifiedProduct,
+    FeatureValue,
+    build_context,
+    classify,
+    number_text,
+)
+from cae_export.problems import OutputInvalid, RecordError, Report
+from cae_export.record import Record
+from cae_export.resources import template_path
+from cae_export.targets import register
+from cae_export.targets.base import BuildOptions, Target
+from cae_export.targets.etim_xlsx import report_context, report_product
+
+OUT_FILE = Path("etim") / "etim-xchange.json"
+SCHEMA_FILE = ("etim-xchange", "xchange.schema.json")
+DEFAULT_VALIDITY_START = "2000-01-01"
+FULL_CHECK_LIMIT = 64 * 1024 * 1024  # bytes; larger files rely on the per-product checks
+INDENT = "        "  # a product sits three levels deep: root > Supplier[] > Product[]
+
+
+@cache
+def project_schema() -> dict[str, Any]:
+    return json.loads(template_path(*SCHEMA_FILE).read_text(encoding="utf-8"))
+
+
+@cache
+def validator(definition: str | None = None) -> jsonschema.Draft202012Validator:
+    schema = project_schema()
+    if definition:
+        schema = {"$ref": f"#/$defs/{definition}", "$defs": schema["$defs"]}
+    cls = jsonschema.Draft202012Validator
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def schema_errors(instance: Any, definition: str | None = None) -> list[str]:
+    errors = sorted(validator(definition).iter_errors(instance), key=lambda e: list(e.path))
+    return [f"{'/'.join(str(p) for p in e.path) or '(root)'}: {e.message}" for e in errors]
+
+
+# products ---------------------------------------------------------------------------------
+
+def shorten(text: str, limit: int) -> str:
+    """Fit ``text`` into ``limit`` characters, cutting at a word and marking the cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ;,") + "…"
+
+
+def descriptions(record: Record, languages: dict[str, str]) -> list[dict[str, Any]]:
+    result = []
+    for lang, text in sorted(record.descriptions.items()):
+        tag = languages.get(lang)
+        if tag is None:
+            raise RecordError(f"language {lang!r} has no xChange language tag in the mapping "
+                              "(xchange.languages)", field=f"description.{lang}")
+        entry: dict[str, Any] = {"DescriptionLanguage": tag,
+                                 "MinimalProductDescription": shorten(text, 80)}
+        if len(text) > 80:
+            entry["UniqueMainProductDescription"] = shorten(text, 255)
+        if len(text) > 255:
+            entry["FullProductDescription"] = text
+        if record.url:
+            entry["ProductPageUrl"] = record.url
+        result.append(entry)
+    return result
+
+
+def relations(record: Record, config: dict[str, Any]) -> list[dict[str, Any]]:
+    by_type: dict[str, list[dict[str, str]]] = {}
+    categories = config.get("accessory_categories") or {}
+    for item in record.counterparts:
+        by_type.setdefault(config.get("counterparts", "OTHER"), []).append(item)
+    for item in record.accessories:
+        kind = categories.get(item.get("category"), config.get("accessories", "ACCESSORY"))
+        by_type.setdefault(kind, []).append(item)
+    return [{"RelationType": kind,
+             "RelatedProducts": [{"RelatedManufacturerProductNumber": i["item_number"]}
+                                 for i in items]}
+            for kind, items in by_type.items()]
+
+
+def attachments(record: Record, config: dict[str, Any], language: str) -> list[dict[str, Any]]:
+    result = []
+    if record.url and config.get("product_page"):
+        result.append({"AttachmentType": config["product_page"],
+                       "AttachmentDetails": [{"AttachmentUri": record.url}]})
+    sections = config.get("download_sections") or {}
+    for download in record.data.get("downloads", []):
+        if not download.get("url"):
+            continue
+        kind = sections.get(download.get("section"), config.get("downloads"))
+        if not kind:
+            continue
+        detail: dict[str, Any] = {"AttachmentUri": download["url"], "AttachmentDescription": [
+            {"Language": language, "AttachmentDescription": shorten(download["title"], 255)}]}
+        if download.get("date"):
+            detail["AttachmentIssueDate"] = download["date"]
+        result.append({"AttachmentType": kind, "AttachmentDetails": [detail]})
+    return result
+
+
+def feature_json(feature: FeatureValue) -> dict[str, Any]:
+    entry: dict[str, Any] = {"EtimFeatureCode": feature.code}
+    if feature.reason is not None:
+        entry["ReasonNoValue"] = feature.reason
+    elif feature.type == "A":
+        entry["EtimValueCode"] = feature.value
+    elif feature.type == "L":
+        entry["EtimValueLogical"] = feature.value
+    elif feature.type == "R":
+        entry["EtimValueRangeLower"] = number_text(feature.value)  # type: ignore[arg-type]
+        entry["EtimValueRangeUpper"] = number_text(feature.upper)  # type: ignore[arg-type]
+    else:
+        entry["EtimValueNumeric"] = number_text(feature.value)  # type: ignore[arg-type]
+    return entry
+
+
+def other_classifications(record: Record) -> list[dict[str, str]]:
+    result = []
+    for entry in record.get("classification.eclass", []):
+        item = {"ClassificationName": "ECLASS", "ClassificationClassCode": entry["class"]}
+        if entry.get("release"):
+            item["ClassificationVersion"] = entry["release"]
+        result.append(item)
+    if record.get("classification.unspsc"):
+        result.append({"ClassificationName": "UNSPSC",
+                       "ClassificationClassCode": record.get("classification.unspsc")})
+    return result
+
+
+def product_json(record: Record, classified: list[ClassifiedProduct],
+                 config: dict[str, Any]) -> dict[str, Any]:
+    maker = record.manufacturer
+    ident: dict[str, Any] = {"ManufacturerName": maker["name"]}
+    if len(maker["short_name"]) <= 15:
+        ident["ManufacturerShortname"] = maker["short_name"]
+    ident["ManufacturerProductNumber"] = record.item_number
+    if record.gtin:
+        ident["ProductGtin"] = [record.gtin]
+    for key, field in (("CustomsCommodityCode", "commercial.customs_tariff_number"),):
+        if record.get(field):
+            ident[key] = record.get(field)
+    if record.get("commercial.country_of_origin"):
+        ident["CountryOfOrigin"] = [record.get("commercial.country_of_origin")]
+    languages = config.get("languages") or {}
+    product: dict[str, Any] = {
+        "ProductIdentification": ident,
+        "ProductDetails": {"ProductDescriptions": descriptions(record, languages)}}
+    if record.counterparts or record.accessories:
+        product["ProductRelations"] = relations(record, config.get("relations") or {})
+    first_language = product["ProductDetails"]["ProductDescriptions"][0]["DescriptionLanguage"]
+    files = attachments(record, config.get("attachments") or {}, first_language)
+    if files:
+        product["ProductAttachments"] = files
+    if classified:
+        product["EtimClassification"] = [
+            {"EtimReleaseVersion": c.release, "EtimClassCode": c.class_code,
+             "EtimFeatures": [feature_json(f) for f in c.features]} for c in classified]
+    others = other_classifications(record)
+    if others:
+        product["OtherClassifications"] = others
+    return product
+
+
+def indented(document: Any) -> str:
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    return "\n".join(INDENT + line for line in text.splitlines())
+
+
+# header -----------------------------------------------------------------------------------
+
+def validity_start(options: BuildOptions) -> str:
+    given = options.extra.get("validity_start")
+    if given:
+        return str(given)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        moment = datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
+        return moment.date().isoformat()
+    return DEFAULT_VALIDITY_START
+
+
+@register
+class EtimXchange(Target):
+    name = "etim-xchange"
+    summary = "ETIM xChange 2.0 JSON catalogue (etim/etim-xchange.json)"
+
+    def __init__(self, out_dir: Path, options: BuildOptions, report: Report) -> None:
+        super().__init__(out_dir, options, report)
+        report_context(self.prepare(options), options, report)
+        self.body: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self.digest = hashlib.sha256()
+        self.supplier: str | None = None
+        self.products = 0
+        self.languages: set[str] = set()
+
+    @classmethod
+    def prepare(cls, options: BuildOptions) -> ClassificationContext:
+        return build_context(options.etim_model)
+
+    @classmethod
+    def render(cls, record: Record, options: BuildOptions, context: Any) -> Any:
+        classified = classify(record, context)
+        product = product_json(record, classified, context.mapping.xchange)
+        errors = schema_errors(product, "product")
+        if errors:
+            raise RecordError(f"xChange product refused: {errors[0]}", field=errors[0].split(":")[0])
+        languages = sorted(d["DescriptionLanguage"]
+                           for d in product["ProductDetails"]["ProductDescriptions"])
+        return record.manufacturer["name"], indented(product), languages, classified
+
+    def add(self, record: Record, rendered: Any) -> None:
+        supplier, text, languages, classified = rendered
+        if supplier != self.supplier:
+            # records arrive grouped by manufacturer folder; a new one opens a new Supplier
+            if self.supplier is not None:
+                self._write("\n      ]\n    },")
+            name = json.dumps(supplier, ensure_ascii=False)
+            self._write(f'\n    {{\n      "SupplierName": {name},\n      "Product": [\n')
+            self.supplier = supplier
+        elif self.products:
+            self._write(",\n")
+        self._write(text)
+        self.products += 1
+        self.languages.update(languages)
+        report_product(record.item_number, classified, self.report)
+
+    def _write(self, text: str) -> None:
+        self.body.write(text)
+        self.digest.update(text.encode("utf-8"))
+
+    def header(self) -> dict[str, Any]:
+        return {"SchemaVersion": "2.0",
+                "CatalogueId": "CAE-" + self.digest.hexdigest()[:16].upper(),
+                "CatalogueType": "FULL",
+                "CatalogueValidityStart": validity_start(self.options),
+                "Language": sorted(self.languages)}
+
+    def finish(self) -> list[Path]:
+        try:
+            if not self.products:
+                self.report.notes.append("etim-xchange: no products, no catalogue written")
+                return []
+            head = self.header()
+            suppliers = [{"SupplierName": "-", "Product": []}]
+            errors = schema_errors({**head, "Supplier": suppliers})
+            if errors:
+                raise OutputInvalid(str(self.out_dir / OUT_FILE), errors)
+            path = self.out_dir / OUT_FILE
+            with atomic_output(path, self._check, binary=False) as handle:
+                handle.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2])
+                handle.write(',\n  "Supplier": [')
+                self.body.seek(0)
+                while chunk := self.body.read(1 << 16):
+                    handle.write(chunk)
+                handle.write("\n      ]\n    }\n  ]\n}\n")
+            return [path]
+        finally:
+            self.abort()
+
+    def _check(self, path: Path) -> None:
+        """Header and every product were checked against the schema before writing; the file
+        is parsed back as a whole too unless it is too large to hold in memory."""
+        if path.stat().st_size > FULL_CHECK_LIMIT:
+            return
+        with path.open(encoding="utf-8") as handle:
+            try:
+                json.load(handle)
+            except json.JSONDecodeError as exc:
+                raise OutputInvalid(str(path), [f"not valid JSON: {exc}"]) from None
+
+    def abort(self) -> None:
+        self.body.close()

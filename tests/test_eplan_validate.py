@@ -1,0 +1,125 @@
+"""``cae-export validate`` on files the tool wrote and on files it did not."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import py7zr
+import pytest
+
+from cae_export.eplan.edz import edz_errors
+from cae_export.eplan.xml import document_errors
+from tests.conftest import CATALOG, REPO, run_cli
+
+GOLDEN = REPO / "tests" / "golden" / "eplan"
+
+
+@pytest.fixture(scope="module")
+def edz(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("edz")
+    assert run_cli("build", CATALOG, "--out", out, "--target", "edz").returncode == 0
+    return out / "edz" / "WAGO.770-1324.edz"
+
+
+def test_valid_files_pass(edz: Path) -> None:
+    result = run_cli("validate", GOLDEN / "parts.xml", edz)
+    assert result.returncode == 0, result.stderr
+    assert "2 of 2 files valid" in result.stdout
+
+
+def test_schema_error_names_part_and_attribute(tmp_path: Path) -> None:
+    text = (GOLDEN / "parts.xml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.xml"
+    bad.write_text(text.replace('P_ARTICLE_WIDTH="45.5"', 'P_ARTICLE_WIDTH="45,5"'),
+                   encoding="utf-8")
+    result = run_cli("validate", bad)
+    assert result.returncode == 1
+    assert "part WAGO.770-744_062-000" in result.stderr
+    assert "P_ARTICLE_WIDTH" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_third_party_file_with_other_eplan_records(tmp_path: Path) -> None:
+    path = tmp_path / "export.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<partsmanagement count="1" type="Eplan.PartsManagement" build="1234">'
+        '<part P_ARTICLE_PARTNR="HAR.09330242616" P_ARTICLE_DESCR1="de_DE@Stecker;en_US@Plug;"'
+        ' P_ARTICLE_TYPE_OF_MOUNTING="2"><variant P_ARTICLE_VARIANT="1">'
+        '<functiontemplate pos="1" connectionDesignation="1" functiondefid="5"/></variant></part>'
+        '<terminal P_PART_TERMINAL_NAME="X"><terminalPosition name="1" xpos="0"/></terminal>'
+        '</partsmanagement>', encoding="utf-8")
+    assert document_errors(path) == []
+
+
+@pytest.mark.parametrize("snippet, expected", [
+    ('<part P_ARTICLE_PARTNR="A"/>', "variant"),  # a part needs a variant
+    ('<part P_ARTICLE_PARTNR="A" P_ARTICLE_DESCR1="Plug"><variant/></part>', "DESCR1"),
+    ('<part P_ARTICLE_PARTNR="A"><variant/></part><part P_ARTICLE_PARTNR="A"><variant/></part>',
+     "unique"),
+    ('<part P_ARTICLE_PARTNR="A"><freeproperty pos="1" '
+     'P_ARTICLE_FREE_DATA_DESCRIPTION="en_US@A description over 25 chars;"/><variant/></part>',
+     "DESCRIPTION"),
+])
+def test_schema_refuses(tmp_path: Path, snippet: str, expected: str) -> None:
+    path = tmp_path / "p.xml"
+    path.write_text(f"<partsmanagement>{snippet}</partsmanagement>", encoding="utf-8")
+    errors = document_errors(path)
+    assert errors and expected.lower() in " ".join(errors).lower()
+
+
+def test_entities_are_not_resolved(tmp_path: Path) -> None:
+    path = tmp_path / "xxe.xml"
+    path.write_text('<?xml version="1.0"?><!DOCTYPE p [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                    '<partsmanagement><part P_ARTICLE_PARTNR="&e;"><variant/></part>'
+                    '</partsmanagement>', encoding="utf-8")
+    result = run_cli("validate", path)
+    assert result.returncode == 1 and "root:" not in result.stdout + result.stderr
+
+
+def test_wrong_root_and_garbage(tmp_path: Path) -> None:
+    root = tmp_path / "root.xml"
+    root.write_text('<part P_ARTICLE_PARTNR="A"><variant/></part>', encoding="utf-8")
+    assert "expected <partsmanagement>" in document_errors(root)[0]
+    garbage = tmp_path / "garbage.edz"
+    garbage.write_bytes(b"not an archive")
+    result = run_cli("validate", garbage, tmp_path / "missing.xml")
+    assert result.returncode == 1 and "0 of 2 files valid" in result.stdout
+
+
+def _zip_edz(path: Path, entries: list[tuple[str, bytes]]) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+
+
+def test_zip_edz_is_accepted_and_manifest_checked(tmp_path: Path, edz: Path) -> None:
+    with py7zr.SevenZipFile(edz) as archive:
+        archive.extractall(path=tmp_path / "x")
+    files = sorted(p for p in (tmp_path / "x").rglob("*") if p.is_file())
+    entries = [(str(p.relative_to(tmp_path / "x")), p.read_bytes()) for p in files]
+    good = tmp_path / "good.edz"
+    _zip_edz(good, entries)
+    assert edz_errors(good) == []
+    missing = tmp_path / "missing.edz"
+    _zip_edz(missing, [e for e in entries if "manufacturer" not in e[0]])
+    assert any("not in the archive" in e for e in edz_errors(missing))
+    extra = tmp_path / "extra.edz"
+    _zip_edz(extra, [*entries, ("items/picture/x.png", b"png")])
+    assert any("not listed" in e for e in edz_errors(extra))
+
+
+def test_edz_with_broken_part_xml(tmp_path: Path, edz: Path) -> None:
+    with py7zr.SevenZipFile(edz) as archive:
+        archive.extractall(path=tmp_path / "x")
+    part = tmp_path / "x" / "items" / "partxml" / "WAGO.770-1324.part.xml"
+    part.write_bytes(part.read_bytes().replace(b'P_ARTICLE_PARTTYPE="1"',
+                                               b'P_ARTICLE_PARTTYPE="2"'))
+    bad = tmp_path / "bad.edz"
+    with py7zr.SevenZipFile(bad, "w") as archive:
+        for p in sorted((tmp_path / "x").rglob("*")):
+            if p.is_file():
+                archive.writef(io.BytesIO(p.read_bytes()), str(p.relative_to(tmp_path / "x")))
+    errors = edz_errors(bad)
+    assert errors and "P_ARTICLE_PARTTYPE" in " ".join(errors)

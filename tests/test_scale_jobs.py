@@ -1,0 +1,153 @@
+"""Parallel builds: ``--jobs 2`` writes byte-identical output to ``--jobs 1``, for every target."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from conftest import CATALOG
+
+from cae_export.atomic import atomic_output
+from cae_export.bulk import iter_pending, jsonl_line
+from cae_export.problems import RecordError, Report
+from cae_export.record import Record
+from cae_export.synth import load_bases, synthesize
+from cae_export.targets import TARGETS, BuildOptions, Target
+from cae_export.targets.base import CHUNK_SIZE, run_build
+from cae_export.timings import timings_of
+
+RECORDS = 500
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("synth") / "catalog.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for data in synthesize(load_bases(CATALOG), RECORDS, seed=2024):
+            handle.write(jsonl_line(data))
+    return path
+
+
+def build(catalog: Path, out: Path, classes: list[type[Target]], jobs: int) -> Report:
+    report = Report()
+    run_build(iter_pending(catalog), classes, out, BuildOptions(jobs=jobs), report)
+    return report
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def outcome(report: Report) -> tuple[int, int, list[str]]:
+    return report.records_ok, report.records_failed, [str(p) for p in report.problems]
+
+
+@pytest.mark.skipif(not TARGETS, reason="no target registered yet")
+def test_every_registered_target_writes_the_same_bytes_with_two_jobs(synthetic: Path,
+                                                                     tmp_path: Path) -> None:
+    classes = list(TARGETS.values())
+    one = build(synthetic, tmp_path / "one", classes, jobs=1)
+    two = build(synthetic, tmp_path / "two", classes, jobs=2)
+    files_one, files_two = tree(tmp_path / "one"), tree(tmp_path / "two")
+    assert sorted(files_one) == sorted(files_two)
+    differing = [name for name in files_one if files_one[name] != files_two[name]]
+    assert differing == []
+    assert outcome(one) == outcome(two)
+    assert one.records_ok + one.records_failed == RECORDS
+    assert len(files_one) >= len(classes)
+
+
+class EchoTarget(Target):
+    """A minimal target that shows where each record was rendered."""
+
+    name: ClassVar[str] = "scale-echo"
+    summary: ClassVar[str] = "one line per record"
+    render_pids: ClassVar[set[int]] = set()
+    aborted: ClassVar[int] = 0
+
+    def __init__(self, out_dir: Path, options: BuildOptions, report: Report) -> None:
+        super().__init__(out_dir, options, report)
+        self.lines: list[str] = []
+
+    @classmethod
+    def prepare(cls, options: BuildOptions) -> str:
+        return "ctx"
+
+    @classmethod
+    def render(cls, record: Record, options: BuildOptions, context: Any) -> tuple[str, int]:
+        if record.item_number.endswith("7"):
+            raise RecordError("sevens are refused", field="item_number")
+        if record.item_number.endswith("9000444"):
+            raise ValueError("a bug in a target")
+        return f"{record.key};{record.pole_count};{context}\n", os.getpid()
+
+    def add(self, record: Record, rendered: tuple[str, int]) -> None:
+        text, pid = rendered
+        self.lines.append(text)
+        type(self).render_pids.add(pid)
+
+    def finish(self) -> list[Path]:
+        path = self.out_dir / "echo.txt"
+        with atomic_output(path, binary=False) as handle:
+            handle.writelines(self.lines)
+        return [path]
+
+    def abort(self) -> None:
+        type(self).aborted += 1
+
+
+def echo_build(catalog: Path, out: Path, jobs: int) -> tuple[Report, set[int]]:
+    EchoTarget.render_pids = set()
+    return build(catalog, out, [EchoTarget], jobs), EchoTarget.render_pids
+
+
+def test_workers_render_and_the_merge_keeps_catalog_order(synthetic: Path, tmp_path: Path) -> None:
+    lines = synthetic.read_text(encoding="utf-8").splitlines()
+    small = tmp_path / "small.jsonl"
+    small.write_text("\n".join(lines[:300]) + "\n", encoding="utf-8")  # before the buggy record
+    one, pids_one = echo_build(small, tmp_path / "one", jobs=1)
+    two, pids_two = echo_build(small, tmp_path / "two", jobs=2)
+    assert pids_one == {os.getpid()}
+    assert len(pids_two) == 2 and os.getpid() not in pids_two
+    text = (tmp_path / "two" / "echo.txt").read_text(encoding="utf-8")
+    assert text == (tmp_path / "one" / "echo.txt").read_text(encoding="utf-8")
+    keys = [line.split(";")[0] for line in text.splitlines()]
+    assert keys == sorted(keys, key=lambda k: int(k.split("-")[1][:7]))  # catalog order
+    assert outcome(one) == outcome(two)
+    assert two.records_failed == 30 and two.records_ok == 270
+    assert str(two.problems[0]) == (f"{small}:8: record 2004-9000007: field item_number: "
+                                    "scale-echo: sevens are refused")
+    timings = timings_of(two).seconds
+    assert {"load", "render", "add", "finish", "wait"} <= set(timings)
+    assert all(seconds > 0 for seconds in timings.values())
+
+
+def test_a_catalog_smaller_than_one_chunk_is_built_without_workers(tmp_path: Path) -> None:
+    assert len(list(CATALOG.rglob("*.yaml"))) < CHUNK_SIZE
+    report, pids = echo_build(CATALOG, tmp_path / "out", jobs=2)
+    assert pids == {os.getpid()} and report.records_ok == 4
+
+
+def test_a_bug_in_a_worker_stops_the_build_and_leaves_no_output(synthetic: Path,
+                                                               tmp_path: Path) -> None:
+    EchoTarget.aborted = 0
+    with pytest.raises(ValueError, match="a bug in a target"):
+        echo_build(synthetic, tmp_path / "out", jobs=2)
+    assert EchoTarget.aborted == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_lines_are_reported_the_same_with_workers(synthetic: Path, tmp_path: Path) -> None:
+    lines = synthetic.read_text(encoding="utf-8").splitlines()[:100]
+    lines[40] = lines[40].replace('"schema_version":1', '"schema_version":2')
+    lines[41] = "{not json"
+    catalog = tmp_path / "bad.jsonl"
+    catalog.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    one, _ = echo_build(catalog, tmp_path / "one", jobs=1)
+    two, _ = echo_build(catalog, tmp_path / "two", jobs=2)
+    assert outcome(one) == outcome(two)
+    assert [(p.line, p.field) for p in two.problems if p.line in (41, 42)] == [
+        (41, "schema_version"), (42, None)]
