@@ -208,9 +208,24 @@ def validate_rows(schema: TableSchema, rows: Iterable[Sequence[Any]], *,
     return messages
 
 
-def _prepare_value(value: Any) -> Any:
-    """What goes into a cell: text neutralised, numbers kept as numbers."""
-    return neutralise(value) if isinstance(value, str) else value
+def _xlsx_cell(ws: Any, value: Any) -> Any:
+    """What goes into a workbook cell. Text a spreadsheet would evaluate (``=…``, ``-X1``,
+    ``@…``) keeps its exact value but is written as a typed string with Excel's quote prefix
+    (what typing a leading ``'`` does): it is shown and printed as is and never evaluated, not
+    even when the cell is edited. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+    return value
+
+
+def _unguarded_formula_text(cell: Any) -> bool:
+    """A read-back cell whose text starts like a formula but is not a quote-prefixed string."""
+    value = cell.value
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and (
+        cell.data_type != "s" or not cell.style_array.quotePrefix)
 
 
 # xlsx -------------------------------------------------------------------------------------
@@ -274,7 +289,7 @@ def _fill_workbook(wb: Workbook, sheets: Sequence[tuple[TableSchema, Iterable[Se
                 part, in_sheet = part + 1, 0
                 ws = _new_sheet(wb, schema, part)
             try:
-                ws.append([_prepare_value(v) for v in row])
+                ws.append([_xlsx_cell(ws, v) for v in row])
             except (IllegalCharacterError, ValueError, TypeError) as exc:
                 raise OutputInvalid(ws.title, [f"sheet {ws.title} row {in_sheet + 2} "
                                                f"(data row {number}): {exc}"]) from None
@@ -344,7 +359,16 @@ def _check_sheets(wb: Any, sheets: Sequence[TableSchema], counts: dict[str, int]
 
 
 def _check_sheet(ws: Any, schema: TableSchema, expected_rows: int) -> list[str]:
-    rows = ws.iter_rows(values_only=True)
+    guard_problems: list[str] = []
+
+    def values() -> Iterator[tuple[Any, ...]]:
+        for number, cells in enumerate(ws.iter_rows(), start=1):
+            if any(_unguarded_formula_text(c) for c in cells) and len(guard_problems) < 5:
+                guard_problems.append(f"sheet {ws.title} row {number}: formula-like text is not "
+                                      "a quote-prefixed string")
+            yield tuple(c.value for c in cells)
+
+    rows = values()
     header = next(rows, None)
     width = len(schema.columns)
     if header is None or tuple(header[:width]) != schema.headers:
@@ -358,7 +382,7 @@ def _check_sheet(ws: Any, schema: TableSchema, expected_rows: int) -> list[str]:
             counted[0] += 1
             yield row
 
-    messages = validate_rows(sheet_schema, counting())
+    messages = validate_rows(sheet_schema, counting()) + guard_problems
     if not messages and counted[0] != expected_rows:
         messages.append(f"sheet {ws.title}: {counted[0]} rows read back, {expected_rows} written")
     return messages

@@ -107,10 +107,13 @@ def test_formula_text_is_neutralised(tmp_path: Path) -> None:
     wb = load_workbook(tmp_path / "out" / "etim" / "etim-features.xlsx")
     cells = [c for row in wb["Products"].iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
-    texts = [c.value for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
-    assert texts == ["'=HYPERLINK(\"http://evil\",\"x\")"]
-    eclass = sheet(tmp_path / "out" / "eclass" / "eclass-properties.xlsx", "ECLASS")
-    assert "'=HYPERLINK(\"http://evil\",\"x\")" in [v for row in eclass for v in row]
+    guarded = [c for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert [c.value for c in guarded] == ["=HYPERLINK(\"http://evil\",\"x\")"]
+    assert all(c.data_type == "s" and c.quotePrefix for c in guarded)
+    eclass = load_workbook(tmp_path / "out" / "eclass" / "eclass-properties.xlsx")["ECLASS"]
+    guarded = [c for row in eclass.iter_rows() for c in row
+               if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert guarded and all(c.data_type == "s" and c.quotePrefix for c in guarded)
 
 
 def test_unit_conversion() -> None:

@@ -103,20 +103,23 @@ def test_csv_rows_and_consolidated_quantities(csv_job: Path) -> None:
 
 
 def test_xlsx_cells(yaml_job: Path) -> None:
-    workbook = load_workbook(yaml_job / "markers.xlsx", read_only=True)
+    workbook = load_workbook(yaml_job / "markers.xlsx")
     assert workbook.sheetnames == ["Markers"]
-    cells = [list(row) for row in workbook["Markers"].iter_rows(values_only=True)]
-    workbook.close()
+    sheet = workbook["Markers"]
+    cells = [list(row) for row in sheet.iter_rows(values_only=True)]
     rows = csv_rows(yaml_job / "markers.csv")
     assert cells[0] == rows[0]
     for cell_row, text_row in zip(cells[1:], rows[1:], strict=True):
         assert isinstance(cell_row[6], int)
-        assert [("" if v is None else str(v)) for v in cell_row] == text_row
-    assert ["770-450", "'-X6", "770-1324", "L", "L1", "230 V", 1] in cells
-    # formula injection: no text cell starts with a character a spreadsheet evaluates
-    for row in cells[1:]:
-        for value in row:
-            assert not (isinstance(value, str) and value[:1] in "=+-@")
+        # the CSV carries a leading ' before formula-like text; the workbook the exact text
+        assert [("" if v is None else str(v)) for v in cell_row] == \
+            [t.removeprefix("'") for t in text_row]
+    assert ["770-450", "-X6", "770-1324", "L", "L1", "230 V", 1] in cells
+    # formula injection: formula-like text is a quote-prefixed string, never evaluated
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                assert cell.data_type == "s" and cell.quotePrefix
 
 
 # PDF --------------------------------------------------------------------------------------

@@ -124,14 +124,27 @@ def test_xlsx_round_trip_types_layout_and_neutralisation(tmp_path: Path) -> None
     assert ws["A1"].comment is not None and "ETIM class" in ws["A1"].comment.text
     values = list(ws.iter_rows(values_only=True))
     assert values[0] == LAYOUT.headers
-    assert values[1] == ("EC001284", "EF000008", 4, 2.5, True, "'=HYPERLINK(\"http://x\")")
-    assert values[2] == ("EC001284", "EF000040", None, 0.0000001, False, "'-X1:PE1")
+    # formula-like text keeps its exact value (a device tag "-X1:PE1" must print as such) …
+    assert values[1] == ("EC001284", "EF000008", 4, 2.5, True, "=HYPERLINK(\"http://x\")")
+    assert values[2] == ("EC001284", "EF000040", None, 0.0000001, False, "-X1:PE1")
     assert values[3] == ("EC001284", "EF000049", 12, 40, None, "Grün ä ß 𝄞")
-    assert values[4][5] == "'+1 @SUM(A1)"
-    # numbers are numbers, text is text: no cell of the workbook holds a formula
+    assert values[4][5] == "+1 @SUM(A1)"
+    # … but is a quote-prefixed string cell, which no spreadsheet program evaluates
     for row in ws.iter_rows(min_row=2):
         assert row[2].data_type in ("n",) and row[3].data_type == "n"
         assert all(cell.data_type != "f" for cell in row)
+        text = row[5]
+        assert text.data_type == "s"
+        assert text.quotePrefix == (text.value[0] in "=+-@")
+
+
+def test_xlsx_read_back_refuses_unguarded_formula_text(tmp_path: Path, monkeypatch) -> None:
+    # a writer that forgot the guard is caught by the read-back check
+    monkeypatch.setattr(tables, "_xlsx_cell", lambda ws, value: value)
+    with pytest.raises(tables.OutputInvalid) as info:
+        write_xlsx(tmp_path / "bad.xlsx", [(LAYOUT, ROWS)])
+    assert "not a quote-prefixed string" in str(info.value)
+    assert leftovers(tmp_path) == []
 
 
 def test_xlsx_bytes_are_deterministic(tmp_path: Path) -> None:
