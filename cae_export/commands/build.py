@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 from pathlib import Path
 
@@ -64,7 +65,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--jobs", type=job_count, default=default_jobs(),
                         help="worker processes; the output is the same for any number "
                              f"(default: the number of cores, here {default_jobs()})")
+    parser.add_argument("--validity-start", type=iso_date, default=None, metavar="DATE",
+                        help="first day the catalogue is valid (YYYY-MM-DD), written into the ETIM "
+                             "xChange file (default: SOURCE_DATE_EPOCH, else 2000-01-01, so "
+                             "re-runs stay byte-identical)")
     parser.set_defaults(func=run)
+
+
+def iso_date(text: str) -> str:
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
         raise FileNotFoundError(2, "catalog not found", str(args.catalog))
     names = args.target or list(TARGETS)
     classes = [TARGETS[n] for n in names]
-    options = BuildOptions(per_part=args.per_part, etim_model=args.etim_model, jobs=args.jobs)
+    extra = {"validity_start": args.validity_start} if args.validity_start else {}
+    options = BuildOptions(per_part=args.per_part, etim_model=args.etim_model, jobs=args.jobs,
+                           extra=extra)
     report = Report()
     total = len(catalog_files(args.catalog)) if args.catalog.is_dir() else None
     with progress("building", total) as advance:
