@@ -103,7 +103,11 @@ def lines_check(report: Report) -> Validator:
         count = 0
         with tmp.open("rb") as handle:
             for count, line in enumerate(handle, start=1):
-                if not isinstance(json.loads(line), dict):
+                try:
+                    is_record = isinstance(json.loads(line), dict)
+                except ValueError:
+                    is_record = False
+                if not is_record:
                     raise OutputInvalid(str(tmp), [f"line {count} is not a record"])
         if count != report.records_ok:
             raise OutputInvalid(str(tmp), [f"{count} lines for {report.records_ok} records"])

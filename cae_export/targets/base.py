@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import signal
-import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +22,7 @@ from typing import Any, ClassVar
 from cae_export.bulk import PendingRecord
 from cae_export.problems import OutputInvalid, Problem, RecordError, Report
 from cae_export.record import Record
-from cae_export.timings import Timings, timings_of
+from cae_export.timings import Timings, active, timings_of
 
 
 @dataclass
@@ -105,7 +104,7 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
     one-process build; ``add`` and ``finish`` always run here, in this process.
     """
     timings = timings_of(report)
-    with timings.measure("prepare"):
+    with active(timings), timings.measure("prepare"):
         contexts = [cls.prepare(options) for cls in classes]
     targets = [cls(out_dir, options, report) for cls in classes]
     try:
@@ -113,14 +112,15 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
             rendered = _render_parallel(records, classes, options, contexts, timings)
         else:
             rendered = _render_serial(records, classes, options, contexts, timings)
-        with contextlib.closing(rendered):  # stops the workers however the loop ends
+        # closing() stops the workers however the loop ends
+        with active(timings), contextlib.closing(rendered):
             for item, results in rendered:
                 if progress:
                     progress(1)
                 _merge(item, results, targets, report, timings)
         for target in targets:
             try:
-                with timings.measure("finish"):
+                with active(timings), timings.measure("finish"):
                     report.written.extend(str(p) for p in target.finish())
             except OutputInvalid as exc:
                 report.error(Problem(f"{target.name}: output refused: {'; '.join(exc.details[:5])}",
@@ -140,14 +140,13 @@ def _merge(item: Record | Problem, results: RenderResults | None, targets: list[
         report.records_failed += 1
         return
     failed = False
-    start = time.perf_counter()
-    for target, result in zip(targets, results, strict=True):
-        if isinstance(result, Problem):
-            report.error(result)
-            failed = True
-        else:
-            target.add(item, result)
-    timings.add("add", time.perf_counter() - start)
+    with timings.measure("add"):
+        for target, result in zip(targets, results, strict=True):
+            if isinstance(result, Problem):
+                report.error(result)
+                failed = True
+            else:
+                target.add(item, result)
     if failed:
         report.records_failed += 1
     else:
@@ -159,19 +158,17 @@ def _render_serial(records: Iterable[CatalogItem], classes: list[type[Target]],
                    timings: Timings) -> Iterator[tuple[Record | Problem, RenderResults | None]]:
     items = iter(records)
     while True:
-        start = time.perf_counter()
-        item = next(items, None)  # loading a record happens inside the catalog iterator
+        with timings.measure("load"):  # a catalog iterator may load records as it goes
+            item = next(items, None)
+            if isinstance(item, PendingRecord):
+                item = item.load()
         if item is None:
             return
-        if isinstance(item, PendingRecord):
-            item = item.load()
-        loaded = time.perf_counter()
-        timings.add("load", loaded - start)
         if isinstance(item, Problem):
             yield item, None
             continue
-        results = render_for_targets(item, classes, options, contexts)
-        timings.add("render", time.perf_counter() - loaded)
+        with timings.measure("render"):
+            results = render_for_targets(item, classes, options, contexts)
         yield item, results
 
 
@@ -234,17 +231,15 @@ def _init_worker(classes: list[type[Target]], options: BuildOptions, contexts: l
 def _render_chunk(chunk: list[CatalogItem]) -> ChunkResult:
     assert _worker_setup is not None, "worker not initialised"
     classes, options, contexts = _worker_setup
-    timings = Timings()
     outcomes: list[tuple[Record | Problem | None, RenderResults | None]] = []
-    for item in chunk:
-        start = time.perf_counter()
-        loaded = item.load() if isinstance(item, PendingRecord) else item
-        rendered_from = time.perf_counter()
-        timings.add("load", rendered_from - start)
-        if isinstance(loaded, Problem):
-            outcomes.append((loaded, None))
-            continue
-        results = render_for_targets(loaded, classes, options, contexts)
-        timings.add("render", time.perf_counter() - rendered_from)
-        outcomes.append((loaded if isinstance(item, PendingRecord) else None, results))
+    with active(Timings()) as timings:
+        for item in chunk:
+            with timings.measure("load"):
+                loaded = item.load() if isinstance(item, PendingRecord) else item
+            if isinstance(loaded, Problem):
+                outcomes.append((loaded, None))
+                continue
+            with timings.measure("render"):
+                results = render_for_targets(loaded, classes, options, contexts)
+            outcomes.append((loaded if isinstance(item, PendingRecord) else None, results))
     return outcomes, timings.seconds

@@ -1,0 +1,94 @@
+"""The practical limit for the EPLAN target: the same parts-management document, written with
+lxml elements built directly - no templates, no schema validation, no record schema check.
+
+It takes its values from the same part model as the target (``cae_export.eplan.model``), so
+the two write the same document (the tests compare them after canonicalisation) and the time
+ratio between them is the cost of templates plus validation.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+from lxml import etree
+
+from cae_export.eplan.model import Part, build_part, mapping
+from cae_export.problems import RecordError
+from cae_export.record import Record
+
+SPOOL_CHUNK = 1 << 20
+
+
+def records_unchecked(jsonl: Path) -> Iterator[Record]:
+    """JSON Lines records without the record-schema check the real build makes."""
+    with jsonl.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                yield Record(json.loads(line), f"{jsonl}:{number}")
+
+
+def part_element(part: Part) -> etree._Element:
+    element = etree.Element("part", dict(part.attributes))
+    for prop in part.free_properties:
+        attrs = {"pos": str(prop.pos), "P_ARTICLE_FREE_DATA_DESCRIPTION": prop.description,
+                 "P_ARTICLE_FREE_DATA_VALUE": prop.value}
+        if prop.unit:
+            attrs["P_ARTICLE_FREE_DATA_UNIT"] = prop.unit
+        etree.SubElement(element, "freeproperty", attrs)
+    variant = etree.SubElement(element, "variant", P_ARTICLE_VARIANT="1")
+    for template in part.function_templates:
+        etree.SubElement(variant, "functiontemplate", pos=str(template.pos),
+                         terminalNr=template.terminal_nr,
+                         connectionDesignation=template.connection_designation)
+    for accessory in part.accessories:
+        etree.SubElement(variant, "accessoryposition", pos=str(accessory.pos),
+                         partnr=accessory.partnr, variant=accessory.variant,
+                         necessary=accessory.necessary)
+    return element
+
+
+def write_bare_document(records: Iterable[Record], path: Path) -> int:
+    """Write every part that models cleanly; return the part count. Memory stays flat: parts
+    go to a spool file first because the root's ``count`` attribute comes before them."""
+    seen: set[str] = set()
+    addresses: dict[str, bytes] = {}
+    count = 0
+    with tempfile.TemporaryFile() as spool:
+        for record in records:
+            try:
+                part = build_part(record)
+            except RecordError:
+                continue
+            if part.part_number in seen:
+                continue
+            seen.add(part.part_number)
+            spool.write(etree.tostring(part_element(part), encoding="utf-8"))
+            count += 1
+            if part.address.short_name not in addresses:
+                address = etree.Element("address", dict(part.address.attributes))
+                addresses[part.address.short_name] = etree.tostring(address, encoding="utf-8")
+        document = mapping()["document"]
+        root = {"count": str(count), "type": document["type"],
+                "length-unit": document["length_unit"], "weight-unit": document["weight_unit"]}
+        head = " ".join(f"{name}={quoteattr(value)}" for name, value in root.items())
+        with path.open("wb") as out:
+            out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<partsmanagement {head}>'
+                      .encode())
+            spool.seek(0)
+            while chunk := spool.read(SPOOL_CHUNK):
+                out.write(chunk)
+            for short_name in sorted(addresses):
+                out.write(addresses[short_name])
+            out.write(b"</partsmanagement>\n")
+    return count
+
+
+def canonical_document(path: Path) -> bytes:
+    """A document in canonical form without formatting whitespace, for comparisons."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True,
+                             huge_tree=True)
+    return etree.tostring(etree.parse(str(path), parser), method="c14n")
