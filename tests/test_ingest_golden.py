@@ -44,3 +44,32 @@ def test_cli_ingest_writes_four_valid_records(tmp_path: Path, cli) -> None:
                      "831-1104_322-004.yaml"]
     for name in files:
         assert (tmp_path / "wago" / name).read_bytes() == (CATALOG / "wago" / name).read_bytes()
+
+
+def test_fast_and_full_schema_checks_agree() -> None:
+    """The compiled fast path never accepts what the jsonschema validator refuses."""
+    import copy
+
+    from cae_export.record import fast_record_check, record_validator, schema_problems
+
+    base = load_record_file(CATALOG / "wago" / "770-1324.yaml").data
+    broken = []
+    for change in (
+        lambda d: d.update(url="not a uri"),
+        lambda d: d["commercial"].update(gtin="40-45"),
+        lambda d: d["geometry"]["width"].update(value="40"),
+        lambda d: d.update(surprise=1),
+        lambda d: d["downloads"].append({"title": "x", "date": "2019-13-45"}),
+        lambda d: d["connection"].update(poles=0),
+        lambda d: d["classification"].update(etim=[{"release": "9.0", "class": "EC12"}]),
+    ):
+        data = copy.deepcopy(base)
+        data.setdefault("classification", {})
+        change(data)
+        broken.append(data)
+    for data in broken:
+        assert list(record_validator().iter_errors(data)), data
+        with pytest.raises(Exception):  # noqa: B017 - fastjsonschema's own exception type
+            fast_record_check()(data)
+        assert schema_problems(data)
+    assert schema_problems(base) == []

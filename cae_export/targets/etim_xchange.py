@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
+import ijson
 import jsonschema
 
 from cae_export.atomic import atomic_output
@@ -40,7 +41,7 @@ from cae_export.targets.etim_xlsx import report_context, report_product
 OUT_FILE = Path("etim") / "etim-xchange.json"
 SCHEMA_FILE = ("etim-xchange", "xchange.schema.json")
 DEFAULT_VALIDITY_START = "2000-01-01"
-FULL_CHECK_LIMIT = 64 * 1024 * 1024  # bytes; larger files rely on the per-product checks
+PRODUCT_PREFIX = "Supplier.item.Product.item"  # where ijson finds each product
 INDENT = "        "  # a product sits three levels deep: root > Supplier[] > Product[]
 
 
@@ -287,15 +288,18 @@ class EtimXchange(Target):
             self.abort()
 
     def _check(self, path: Path) -> None:
-        """Header and every product were checked against the schema before writing; the file
-        is parsed back as a whole too unless it is too large to hold in memory."""
-        if path.stat().st_size > FULL_CHECK_LIMIT:
-            return
-        with path.open(encoding="utf-8") as handle:
+        """Header and every product were checked against the schema before writing; the whole
+        file is parsed back as a stream (flat memory at any size) and its products counted."""
+        products = 0
+        with path.open("rb") as handle:
             try:
-                json.load(handle)
-            except json.JSONDecodeError as exc:
+                for prefix, event, _ in ijson.parse(handle):
+                    if event == "start_map" and prefix == PRODUCT_PREFIX:
+                        products += 1
+            except ijson.JSONError as exc:
                 raise OutputInvalid(str(path), [f"not valid JSON: {exc}"]) from None
+        if products != self.products:
+            raise OutputInvalid(str(path), [f"{products} products read back, {self.products} written"])
 
     def abort(self) -> None:
         self.body.close()
