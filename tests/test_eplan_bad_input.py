@@ -161,6 +161,7 @@ def test_two_records_with_one_part_number(tmp_path: Path) -> None:
     first = Record.from_data(record_data())
     report = build([first, Record.from_data(record_data())], tmp_path)
     assert len(report.errors) == 1 and "already used" in report.errors[0].message
+    assert (report.records_ok, report.records_failed) == (1, 1)
     root = etree.parse(str(tmp_path / "eplan" / "parts.xml"), safe_parser()).getroot()
     assert root.get("count") == "1"
 

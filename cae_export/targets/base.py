@@ -146,7 +146,10 @@ def _merge(item: Record | Problem, results: RenderResults | None, targets: list[
                 report.error(result)
                 failed = True
             else:
+                reported = len(report.problems)
                 target.add(item, result)
+                # a target may still refuse the record while adding it (a duplicate part number)
+                failed |= any(p.severity == "error" for p in report.problems[reported:])
     if failed:
         report.records_failed += 1
     else:
