@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from cae_export.bulk import iter_pending
+from cae_export.commands.arguments import positive_int
 from cae_export.console import print_problems, print_summary, progress
 from cae_export.problems import Report
 from cae_export.record import catalog_files
@@ -35,16 +36,6 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def job_count(text: str) -> int:
-    try:
-        jobs = int(text)
-    except ValueError:
-        jobs = 0
-    if jobs < 1:
-        raise argparse.ArgumentTypeError(f"--jobs wants a whole number of 1 or more, not {text!r}")
-    return jobs
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "build", help="render the catalog through the targets",
@@ -62,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="also write one document per part where the target supports it")
     parser.add_argument("--etim-model", type=Path, default=None,
                         help="ETIM classification release (official CSV layout: folder or zip)")
-    parser.add_argument("--jobs", type=job_count, default=default_jobs(),
+    parser.add_argument("--jobs", type=positive_int("--jobs"), default=default_jobs(),
                         help="worker processes; the output is the same for any number "
                              f"(default: the number of cores, here {default_jobs()})")
     parser.add_argument("--validity-start", type=iso_date, default=None, metavar="DATE",

@@ -9,6 +9,7 @@ from typing import Any
 
 from cae_export.atomic import atomic_output
 from cae_export.bulk import is_jsonl, jsonl_line, record_relpath
+from cae_export.commands.arguments import positive_int
 from cae_export.commands.convert import Advance, lines_check, write_yaml_record
 from cae_export.console import print_problems, print_summary, progress
 from cae_export.problems import OutputInvalid, Problem, RecordError, Report
@@ -23,16 +24,6 @@ def default_base_catalog() -> Path:
     return here if here.is_dir() else PACKAGE_DIR.parent / "catalog"
 
 
-def count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"--count wants a whole number of 1 or more, not {text!r}")
-    return value
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "synth", help="write a synthetic catalog of N varied records (for scale tests)",
@@ -43,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "The same --seed gives the same file; every record is checked against the "
                     "record schema. OUT ending in .jsonl is one JSON Lines file, anything else "
                     "a folder of YAML records.")
-    parser.add_argument("--count", type=count, required=True, help="number of records")
+    parser.add_argument("--count", type=positive_int("--count"), required=True, help="number of records")
     parser.add_argument("--out", type=Path, required=True, help="JSON Lines file or folder")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--from", dest="bases", type=Path, default=None, metavar="CATALOG",
