@@ -39,6 +39,13 @@ def test_parts_xml_matches_golden_file(built: Path) -> None:
         assert written == (GOLDEN / "parts" / f"{name}.xml").read_bytes(), name
 
 
+def test_edz_packages_match_golden_files(built: Path) -> None:
+    # Pins the archive bytes (method, preset, header, entry times), not only the XML inside.
+    for name in PARTS:
+        written = (built / "edz" / f"{name}.edz").read_bytes()
+        assert written == (GOLDEN / "edz" / f"{name}.edz").read_bytes(), name
+
+
 def test_second_build_is_byte_identical(built: Path, tmp_path: Path) -> None:
     assert run_cli("build", CATALOG, "--out", tmp_path, "--target", "eplan,edz",
                    "--per-part").returncode == 0

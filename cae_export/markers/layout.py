@@ -7,7 +7,7 @@ fills n fields.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from cae_export.markers.cards import (
@@ -102,35 +102,74 @@ def _card_box(card: Card, x: float, y: float,
     return CardBox(x, y, layout.width, layout.height, tuple(fields))
 
 
-def _fields(markers: list[Marker]) -> Iterator[tuple[tuple[str, ...], float]]:
+@dataclass(frozen=True)
+class MarkerGroup:
+    """The markers of one card group, readable more than once (from memory or a spool)."""
+
+    card: str                                  # marker card item number, or ``generic``
+    fields: int                                # fields the group fills: sum of quantities
+    markers: Callable[[], Iterable[Marker]]    # a fresh pass over the markers, sheet order
+
+
+def groups_of(markers: list[Marker]) -> list[MarkerGroup]:
+    """Card groups of an in-memory marker list, in the order their cards first appear."""
+    by_card: dict[str, list[Marker]] = {}
+    for marker in markers:
+        by_card.setdefault(marker.card, []).append(marker)
+    return [MarkerGroup(card, sum(m.quantity for m in group), lambda group=group: group)
+            for card, group in by_card.items()]
+
+
+def _fields(markers: Iterable[Marker]) -> Iterator[tuple[tuple[str, ...], float]]:
     for marker in markers:
         for _ in range(marker.quantity):
             yield marker.lines, marker.font_size
 
 
-def _group_pages(job: str, card: Card, markers: list[Marker]) -> list[tuple[Card, list[CardBox]]]:
+def group_page_count(card: Card, fields: int) -> int:
+    """Pages a group of ``fields`` filled fields takes (known before anything is drawn)."""
+    card_count = -(-fields // card.layout.fields_per_card)
+    return -(-card_count // len(_grid(card)))
+
+
+def _group_pages(card: Card, markers: Iterable[Marker]) -> Iterator[list[CardBox]]:
+    """The cards of each page of one group, a page at a time (memory stays at one page)."""
     per_card = card.layout.fields_per_card
     slots = _grid(card)
-    contents = list(_fields(markers))
-    chunks = [contents[i:i + per_card] for i in range(0, len(contents), per_card)]
-    pages = []
-    for start in range(0, len(chunks), len(slots)):
-        boxes = [_card_box(card, x, y, chunk)
-                 for (x, y), chunk in zip(slots, chunks[start:start + len(slots)], strict=False)]
-        pages.append((card, boxes))
-    return pages
+    boxes: list[CardBox] = []
+    contents: list[tuple[tuple[str, ...], float]] = []
+    for content in _fields(markers):
+        contents.append(content)
+        if len(contents) == per_card:
+            boxes.append(_card_box(card, *slots[len(boxes)], contents))
+            contents = []
+            if len(boxes) == len(slots):
+                yield boxes
+                boxes = []
+    if contents:
+        boxes.append(_card_box(card, *slots[len(boxes)], contents))
+    if boxes:
+        yield boxes
+
+
+def page_count(groups: Iterable[MarkerGroup], cards: CardTable) -> int:
+    """Pages of the whole sheet (an empty sheet still has its one page)."""
+    return max(1, sum(group_page_count(cards.card(g.card), g.fields) for g in groups if g.fields))
+
+
+def iter_pages(job: str, groups: list[MarkerGroup], cards: CardTable) -> Iterator[Page]:
+    """Every page of the sheet, one at a time: card groups in the order of ``groups``."""
+    total = page_count(groups, cards)
+    number = 0
+    for group in groups:
+        card = cards.card(group.card)
+        for boxes in _group_pages(card, group.markers()):
+            number += 1
+            yield Page(number, total, job, card, tuple(boxes))
+    if number == 0:
+        yield Page(1, 1, job, None, ())
 
 
 def layout_pages(job: str, markers: list[Marker], cards: CardTable) -> list[Page]:
-    """Every page of the sheet: card groups in the order of ``markers``."""
-    groups: dict[str, list[Marker]] = {}
-    for marker in markers:
-        groups.setdefault(marker.card, []).append(marker)
-    raw: list[tuple[Card | None, list[CardBox]]] = []
-    for card_number, group in groups.items():
-        raw.extend(_group_pages(job, cards.card(card_number), group))
-    if not raw:
-        raw.append((None, []))
-    total = len(raw)
-    return [Page(number, total, job, card, tuple(boxes))
-            for number, (card, boxes) in enumerate(raw, start=1)]
+    """Every page of the sheet for an in-memory marker list."""
+    return list(iter_pages(job, groups_of(markers), cards))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+import re
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from cae_export.atomic import write_validated
 from cae_export.markers.cards import CardTable
-from cae_export.markers.generate import Marker
-from cae_export.markers.layout import layout_pages
+from cae_export.markers.layout import MarkerGroup, iter_pages, page_count
 from cae_export.markers.pdf import check_pdf, write_pdf
 from cae_export.markers.svg import check_svg, write_svg
 from cae_export.problems import OutputInvalid, Problem, Report
@@ -19,6 +20,12 @@ from cae_export.tables import TableSchema, write_csv, write_xlsx
 
 TABLE = "markers.table.yaml"
 FILES = ("markers.csv", "markers.xlsx", "markers.pdf", "markers.svg")
+# The printable sheet is written in pieces of at most this many pages (markers-001.pdf, …):
+# reportlab keeps a document's pages until it is saved and the SVG check parses the whole
+# file, so a bounded piece keeps memory flat however many markers there are.
+MAX_PAGES_PER_FILE = 200
+SHEET_SUFFIXES = (".pdf", ".svg")
+_PIECE_NAME = re.compile(r"markers-[0-9]{3,}\.(pdf|svg)")
 
 
 @cache
@@ -26,41 +33,82 @@ def table_schema() -> TableSchema:
     return TableSchema.load(template_path("markers", TABLE))
 
 
-def rows(markers: list[Marker]) -> Iterator[list[Any]]:
-    """Table rows in the column order of markers.table.yaml."""
-    for m in markers:
-        second = "\n".join(m.lines[1:]) or None
-        yield [m.card, m.device_tag or None, m.item_number, m.pole, m.lines[0], second,
-               m.quantity]
+def rows(groups: list[MarkerGroup]) -> Iterator[list[Any]]:
+    """Table rows in the column order of markers.table.yaml, card group by card group."""
+    for group in groups:
+        for m in group.markers():
+            second = "\n".join(m.lines[1:]) or None
+            yield [m.card, m.device_tag or None, m.item_number, m.pole, m.lines[0], second,
+                   m.quantity]
 
 
-def write_outputs(out_dir: Path, markers: list[Marker], job: str, cards: CardTable,
-                  report: Report) -> list[Path]:
-    """markers.csv/.xlsx/.pdf/.svg in ``out_dir``; a refused file is reported, not kept."""
+def piece_stems(total_pages: int, max_pages: int) -> list[str]:
+    """``markers`` when the sheet fits one file, else ``markers-001``, ``markers-002``, …"""
+    pieces = -(-total_pages // max_pages)
+    if pieces <= 1:
+        return ["markers"]
+    width = max(3, len(str(pieces)))
+    return [f"markers-{number:0{width}d}" for number in range(1, pieces + 1)]
+
+
+def write_outputs(out_dir: Path, groups: list[MarkerGroup], job: str, cards: CardTable,
+                  report: Report, max_pages: int | None = None) -> list[Path]:
+    """markers.csv/.xlsx and the sheet as PDF/SVG in ``out_dir``; a refused file is reported,
+    not kept. ``groups`` are read once per file, so they may come from spools on disk."""
     schema = table_schema()
-    pages = layout_pages(job, markers, cards)
-    title = f"Markers: {job}"
-    writers = {
-        "markers.csv": lambda p: write_csv(p, schema, rows(markers)),
-        "markers.xlsx": lambda p: write_xlsx(p, [(schema, rows(markers))]),
-        "markers.pdf": lambda p: write_validated(p, lambda t: write_pdf(t, pages, title),
-                                                 check_pdf),
-        "markers.svg": lambda p: write_validated(p, lambda t: write_svg(t, pages, title),
-                                                 check_svg),
+    tables = {
+        "markers.csv": lambda p: write_csv(p, schema, rows(groups)),
+        "markers.xlsx": lambda p: write_xlsx(p, [(schema, rows(groups))]),
     }
     written = []
-    for name in FILES:
-        try:
-            written.append(writers[name](out_dir / name))
-        except OutputInvalid as exc:
-            report.error(Problem(f"output refused: {'; '.join(exc.details[:5])}", file=exc.path))
+    for name, write in tables.items():
+        written.extend(_kept(lambda write=write, name=name: [write(out_dir / name)], report))
+    written.extend(_kept(lambda: write_sheet(out_dir, groups, job, cards, max_pages), report))
     return written
 
 
-def card_notes(markers: list[Marker], cards: CardTable) -> list[str]:
+def _kept(write: Callable[[], list[Path]], report: Report) -> list[Path]:
+    try:
+        return write()
+    except OutputInvalid as exc:
+        report.error(Problem(f"output refused: {'; '.join(exc.details[:5])}", file=exc.path))
+        return []
+
+
+def write_sheet(out_dir: Path, groups: list[MarkerGroup], job: str, cards: CardTable,
+                max_pages: int | None = None) -> list[Path]:
+    """The PDF and SVG sheet, piece by piece; pieces of an earlier, larger run are removed.
+
+    Page numbers ("Page n of N") count through the whole sheet, not per piece.
+    """
+    limit = max_pages or MAX_PAGES_PER_FILE
+    stems = piece_stems(page_count(groups, cards), limit)
+    title = f"Markers: {job}"
+    pdfs: list[Path] = []
+    svgs: list[Path] = []
+    pages = iter_pages(job, groups, cards)
+    for stem in stems:
+        piece = list(itertools.islice(pages, limit))
+        pdfs.append(write_validated(out_dir / f"{stem}.pdf",
+                                    lambda t, piece=piece: write_pdf(t, piece, title), check_pdf))
+        svgs.append(write_validated(out_dir / f"{stem}.svg",
+                                    lambda t, piece=piece: write_svg(t, piece, title), check_svg))
+    _remove_stale_pieces(out_dir, {p.name for p in pdfs + svgs})
+    return pdfs + svgs
+
+
+def _remove_stale_pieces(out_dir: Path, kept: set[str]) -> None:
+    """A re-run must not leave pieces of a different split behind (they would look current)."""
+    stale = [p for p in out_dir.glob("markers*") if p.name not in kept and (
+        _PIECE_NAME.fullmatch(p.name) or p.name in ("markers.pdf", "markers.svg"))]
+    for path in stale:
+        path.unlink(missing_ok=True)
+
+
+def card_notes(groups: list[MarkerGroup], cards: CardTable) -> list[str]:
     """Tell the user which card groups are printed on the generic layout, and why."""
     notes = []
-    for number in dict.fromkeys(m.card for m in markers):
+    for number in dict.fromkeys(g.card for g in groups):
         card = cards.card(number)
         if not card.layout.generic:
             continue

@@ -7,6 +7,7 @@ from pathlib import Path
 from cae_export.markers.cards import CardTable
 from cae_export.markers.generate import consolidate, job_markers
 from cae_export.markers.job import read_job
+from cae_export.markers.layout import groups_of
 from cae_export.markers.output import card_notes, write_outputs
 from cae_export.problems import Problem, Report
 from cae_export.record import Record, iter_catalog
@@ -37,14 +38,14 @@ def run_jobs(job_files: list[Path], catalog: Path, out_dir: Path, report: Report
     problems: list[Problem] = [p for job in jobs for p in job.problems]
     records = catalog_index(catalog, {p.item_number for p in parts}, report)
     markers, failed = job_markers(parts, records, cards, problems)
-    markers = consolidate(markers)
+    groups = groups_of(consolidate(markers))
     for problem in problems:
         report.error(problem)
     lines_read = sum(job.lines_read for job in jobs)
     report.records_failed += failed + (lines_read - len(parts))
     report.records_ok += len(parts) - failed
-    report.notes.extend(card_notes(markers, cards))
+    report.notes.extend(card_notes(groups, cards))
     name = ", ".join(dict.fromkeys(job.name for job in jobs))
-    written = write_outputs(out_dir, markers, name, cards, report)
+    written = write_outputs(out_dir, groups, name, cards, report)
     report.written.extend(str(p) for p in written)
     return written

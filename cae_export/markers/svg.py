@@ -72,18 +72,24 @@ def _page_view(page: Page, offset: float) -> dict[str, Any]:
             "cards": [_card_view(c) for c in page.cards]}
 
 
-def render_svg(pages: list[Page], title: str) -> str:
+def _svg_context(pages: list[Page], title: str) -> dict[str, Any]:
     views, offset = [], 0.0
     for page in pages:
         views.append(_page_view(page, offset))
         offset += page.height + PAGE_GAP
     width = max(page.width for page in pages)
-    return _template().render(title=title, pages=views, width=width, height=offset - PAGE_GAP,
-                              font_family=FONT_FAMILY)
+    return {"title": title, "pages": views, "width": width, "height": offset - PAGE_GAP,
+            "font_family": FONT_FAMILY}
+
+
+def render_svg(pages: list[Page], title: str) -> str:
+    return _template().render(**_svg_context(pages, title))
 
 
 def write_svg(path: Path, pages: list[Page], title: str) -> None:
-    path.write_text(render_svg(pages, title), encoding="utf-8")
+    # streamed in template chunks: the file text is never held whole in memory
+    with path.open("w", encoding="utf-8") as handle:
+        handle.writelines(_template().generate(**_svg_context(pages, title)))
 
 
 def check_svg(path: Path) -> None:

@@ -1,23 +1,38 @@
 """Target ``edz``: one EDZ package per part (``edz/<part number>.edz``), laid out the way the
 EPLAN Data Portal ships them: a 7-Zip archive with ``manifest.xml`` at its root and the part
-XML and the manufacturer XML under ``items/partxml/``. Each archive is checked (opened again,
-manifest against entries, every XML item against the schema) before it is renamed into place.
+XML and the manufacturer XML under ``items/partxml/``.
+
+Each package is built and checked in ``render`` - in a worker process with ``--jobs N`` - by
+reading the finished bytes back in memory (manifest against entries, every XML item against
+the schema). ``add`` in the main process only writes those bytes to a temporary file and
+renames it into place, so the main process stays light however many parts there are.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from cae_export.atomic import write_validated
-from cae_export.eplan.edz import Item, manifest_xml, package_key, validate_edz, write_edz
+from cae_export.atomic import atomic_output
+from cae_export.eplan.edz import Item, edz_bytes, edz_errors, manifest_xml, package_key
 from cae_export.eplan.parts import RenderedPart, render_record, single_part_document
 from cae_export.eplan.xml import document_chunks
-from cae_export.problems import Report
+from cae_export.problems import RecordError, Report
 from cae_export.record import Record
 from cae_export.targets import register
 from cae_export.targets.base import BuildOptions, Target
-from cae_export.timings import timings_of
+from cae_export.timings import measure, timings_of
+
+MAX_REPORTED_ERRORS = 5
+
+
+@dataclass(frozen=True)
+class EdzPackage:
+    """A finished, checked package: what a worker sends back (picklable, a few kB)."""
+
+    part_number: str
+    data: bytes
 
 
 @register
@@ -32,22 +47,34 @@ class EdzTarget(Target):
         self.part_numbers: set[str] = set()
 
     @classmethod
-    def render(cls, record: Record, options: BuildOptions, context: Any) -> RenderedPart:
-        return render_record(record)
+    def render(cls, record: Record, options: BuildOptions, context: Any) -> EdzPackage:
+        return build_package(render_record(record))
 
-    def add(self, record: Record, rendered: RenderedPart) -> None:
+    def add(self, record: Record, rendered: EdzPackage) -> None:
         if rendered.part_number in self.part_numbers:
             return  # the eplan target reports the clash; one package per part number
         self.part_numbers.add(rendered.part_number)
-        items = package_items(rendered)
-        manifest = manifest_xml(package_key(rendered.record_key), rendered.part_number, items)
         path = self.out_dir / self.folder / f"{rendered.part_number}.edz"
-        with timings_of(self.report).measure("write"):
-            write_validated(path, lambda tmp: write_edz(tmp, manifest, items), validate_edz)
+        with timings_of(self.report).measure("write"), atomic_output(path) as handle:
+            handle.write(rendered.data)  # checked in render: no second look needed
         self.written.append(path)
 
     def finish(self) -> list[Path]:
         return self.written
+
+
+def build_package(rendered: RenderedPart) -> EdzPackage:
+    """Build one part's archive in memory and read it back; RecordError if it is unsound."""
+    items = package_items(rendered)
+    manifest = manifest_xml(package_key(rendered.record_key), rendered.part_number, items)
+    with measure("write"):
+        data = edz_bytes(manifest, items)
+    with measure("validate"):
+        errors = edz_errors(data)
+    if errors:
+        raise RecordError(f"EDZ package {rendered.part_number} refused: "
+                          + "; ".join(errors[:MAX_REPORTED_ERRORS]), record=rendered.item_number)
+    return EdzPackage(rendered.part_number, data)
 
 
 def package_items(rendered: RenderedPart) -> list[Item]:

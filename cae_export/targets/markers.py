@@ -1,25 +1,79 @@
 """``--target markers``: from the catalog alone, one marker per pole of every part.
 
-Writes ``OUT/markers/markers.csv``, ``.xlsx``, ``.pdf`` and ``.svg``. Each part's markers go on
-the first marker card its record lists under the ``marking`` accessories; parts without one
+Writes ``OUT/markers/markers.csv``, ``.xlsx`` and the sheet as ``markers.pdf``/``.svg`` (split
+into ``markers-001.pdf``, … when it has more pages than one file takes). Each part's markers go
+on the first marker card its record lists under the ``marking`` accessories; parts without one
 form the ``generic`` group. A part with no marking and no pole count fails with a reason.
+
+Markers are spooled to disk per card group as records arrive, so memory does not grow with the
+catalog; only the item numbers seen so far are kept, to merge a part listed twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 from cae_export.markers.cards import NO_CARD, CardTable
 from cae_export.markers.generate import Marker, MarkerError, consolidate, part_markers
+from cae_export.markers.layout import MarkerGroup
 from cae_export.markers.output import card_notes, write_outputs
-from cae_export.problems import RecordError
+from cae_export.problems import RecordError, Report
 from cae_export.record import Record
+from cae_export.tables import RowSpool
 from cae_export.targets import register
 from cae_export.targets.base import BuildOptions, Target
 
 SUBFOLDER = "markers"
 JOB_NAME = "catalog (one marker per pole)"
+# BuildOptions.extra key: pages per PDF/SVG file (default: output.MAX_PAGES_PER_FILE)
+MAX_PAGES_OPTION = "markers_max_pages"
+MarkerKey = tuple[str, str, str, str, tuple[str, ...]]
+
+
+class CardSpool:
+    """The markers of one card group, parked on disk in the order they arrive."""
+
+    def __init__(self, card: str) -> None:
+        self.card = card
+        self.rows = RowSpool()
+        self.fields = 0
+        # markers of a part met again (same item number in a later record): merged on reading
+        self.repeated: set[MarkerKey] = set()
+
+    def add(self, marker: Marker, *, repeated: bool = False) -> None:
+        self.rows.add([marker.device_tag, marker.item_number, marker.pole, list(marker.lines),
+                       marker.quantity, marker.font_size])
+        self.fields += marker.quantity
+        if repeated:
+            self.repeated.add(marker.key)
+
+    def _read(self) -> Iterator[Marker]:
+        for tag, item, pole, lines, quantity, size in self.rows.rows():
+            yield Marker(self.card, tag, item, pole, tuple(lines), quantity, size)
+
+    def markers(self) -> Iterator[Marker]:
+        """The consolidated markers: first appearance order, quantities of repeats summed."""
+        totals: dict[MarkerKey, int] = {}
+        if self.repeated:  # rare: a catalog listing a part twice; one extra pass over the spool
+            for marker in self._read():
+                if marker.key in self.repeated:
+                    totals[marker.key] = totals.get(marker.key, 0) + marker.quantity
+        for marker in self._read():
+            total = totals.get(marker.key)
+            if total is None:
+                yield marker
+            elif total > 0:
+                yield replace(marker, quantity=total)
+                totals[marker.key] = 0  # later occurrences are in this sum already
+
+    def group(self) -> MarkerGroup:
+        return MarkerGroup(self.card, self.fields, self.markers)
+
+    def close(self) -> None:
+        self.rows.close()
 
 
 @register
@@ -27,10 +81,11 @@ class MarkersTarget(Target):
     name: ClassVar[str] = "markers"
     summary: ClassVar[str] = "marker list (CSV/XLSX) and printable marker sheet (PDF/SVG)"
 
-    def __init__(self, out_dir: Path, options: BuildOptions, report: Any) -> None:
+    def __init__(self, out_dir: Path, options: BuildOptions, report: Report) -> None:
         super().__init__(out_dir, options, report)
-        self.markers: list[Marker] = []
         self.cards = CardTable.load()
+        self.spools: dict[str, CardSpool] = {}
+        self.seen: set[str] = set()
 
     @classmethod
     def prepare(cls, options: BuildOptions) -> CardTable:
@@ -46,10 +101,26 @@ class MarkersTarget(Target):
                               file=record.source or None) from None
 
     def add(self, record: Record, rendered: Any) -> None:
-        self.markers.extend(rendered)
+        repeated = record.item_number in self.seen
+        self.seen.add(record.item_number)
+        for marker in consolidate(rendered):
+            spool = self.spools.get(marker.card)
+            if spool is None:
+                spool = self.spools[marker.card] = CardSpool(marker.card)
+            spool.add(marker, repeated=repeated)
 
     def finish(self) -> list[Path]:
-        # named cards first (by item number), parts without a card last
-        markers = sorted(consolidate(self.markers), key=lambda m: (m.card == NO_CARD, m.card))
-        self.report.notes.extend(card_notes(markers, self.cards))
-        return write_outputs(self.out_dir / SUBFOLDER, markers, JOB_NAME, self.cards, self.report)
+        try:
+            # named cards first (by item number), parts without a card last
+            order = sorted(self.spools, key=lambda card: (card == NO_CARD, card))
+            groups = [self.spools[card].group() for card in order]
+            self.report.notes.extend(card_notes(groups, self.cards))
+            return write_outputs(self.out_dir / SUBFOLDER, groups, JOB_NAME, self.cards,
+                                 self.report, self.options.extra.get(MAX_PAGES_OPTION))
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        for spool in self.spools.values():
+            spool.close()
+        self.spools.clear()

@@ -1,0 +1,111 @@
+"""EDZ packages built in memory: what ``render`` hands the main process, how it is checked."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import zipfile
+from pathlib import Path
+
+import py7zr
+import pytest
+
+from cae_export.eplan.edz import archive_entries, edz_errors
+from cae_export.problems import RecordError
+from cae_export.record import Record, load_record_file
+from cae_export.targets import BuildOptions
+from cae_export.targets import edz as edz_target
+from cae_export.targets.edz import EdzPackage, EdzTarget
+from tests.conftest import CATALOG, REPO
+
+GOLDEN = REPO / "tests" / "golden" / "eplan" / "edz"
+# 7z start header: 6-byte signature, 2 version bytes, 4-byte CRC, then the next header's offset.
+START_HEADER_SIZE = 32
+PLAIN_HEADER, ENCODED_HEADER = 0x01, 0x17
+
+
+@pytest.fixture(scope="module")
+def record() -> Record:
+    return load_record_file(CATALOG / "wago" / "770-1324.yaml")
+
+
+@pytest.fixture(scope="module")
+def package(record: Record) -> EdzPackage:
+    return EdzTarget.render(record, BuildOptions(), None)
+
+
+def test_render_returns_the_finished_checked_package(package: EdzPackage) -> None:
+    assert package.part_number == "WAGO.770-1324"
+    assert package.data == (GOLDEN / "WAGO.770-1324.edz").read_bytes()
+    assert edz_errors(package.data) == []
+    assert pickle.loads(pickle.dumps(package)) == package  # workers send it back
+
+
+def test_render_is_repeatable(record: Record, package: EdzPackage) -> None:
+    assert EdzTarget.render(record, BuildOptions(), None).data == package.data
+
+
+def test_archive_is_light_lzma2_with_a_plain_header(package: EdzPackage) -> None:
+    with py7zr.SevenZipFile(io.BytesIO(package.data)) as archive:
+        folders = archive.header.main_streams.unpackinfo.folders
+    coders = [coder for folder in folders for coder in folder.coders]
+    # one LZMA2 coder (method id 0x21) whose property byte 16 means a 1 MiB dictionary: preset 1
+    assert [(c["method"], c["properties"]) for c in coders] == [(b"\x21", b"\x10")]
+    next_header = int.from_bytes(package.data[12:20], "little") + START_HEADER_SIZE
+    assert package.data[next_header] == PLAIN_HEADER != ENCODED_HEADER
+
+
+def test_in_memory_read_matches_py7zr_extraction(package: EdzPackage, tmp_path: Path) -> None:
+    names, contents = archive_entries(package.data)
+    with py7zr.SevenZipFile(io.BytesIO(package.data)) as archive:
+        archive.extractall(path=tmp_path)
+    assert names == ["manifest.xml", "items/partxml/WAGO.770-1324.part.xml",
+                     "items/partxml/WAGO.manufacturer.xml"]
+    assert contents == {name: (tmp_path / name).read_bytes() for name in names}
+
+
+def test_a_package_that_fails_its_check_is_refused_in_render(
+        record: Record, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_items = edz_target.package_items
+
+    def broken_items(rendered):  # type: ignore[no-untyped-def]
+        part, manufacturer = real_items(rendered)
+        bad = part.data.replace(b'P_ARTICLE_PARTTYPE="1"', b'P_ARTICLE_PARTTYPE="2"')
+        assert bad != part.data
+        return [type(part)(part.type, part.name, part.locator, bad), manufacturer]
+
+    monkeypatch.setattr(edz_target, "package_items", broken_items)
+    with pytest.raises(RecordError) as caught:
+        EdzTarget.render(record, BuildOptions(), None)
+    problem = caught.value.problem
+    assert problem.record == "770-1324"
+    assert "WAGO.770-1324" in problem.message and "P_ARTICLE_PARTTYPE" in problem.message
+
+
+def _zip_bytes(entries: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_only_xml_is_unpacked_and_every_name_is_listed(package: EdzPackage) -> None:
+    names, contents = archive_entries(package.data)
+    picture = ("items/picture/photo.png", b"\x89PNG" + bytes(1000))
+    data = _zip_bytes([*((n, contents[n]) for n in names), picture])
+    zip_names, zip_contents = archive_entries(data)
+    assert zip_names == [*names, picture[0]]
+    assert set(zip_contents) == set(names)
+    assert any("photo.png is not listed" in e for e in edz_errors(data))
+
+
+def test_an_entry_leaving_the_archive_is_refused(package: EdzPackage) -> None:
+    names, contents = archive_entries(package.data)
+    data = _zip_bytes([*((n, contents[n]) for n in names), ("../outside.xml", b"<x/>")])
+    assert edz_errors(data) == ["cannot open archive: entry '../outside.xml' leaves the archive"]
+
+
+def test_bytes_that_are_no_archive() -> None:
+    assert edz_errors(b"not an archive") == ["cannot open archive: not a 7-Zip or zip archive"]
+    assert edz_errors(b"7z\xbc\xaf\x27\x1c" + bytes(40))[0].startswith("cannot open archive")
