@@ -46,3 +46,16 @@ def test_frame_check_refuses_a_broken_frame(tmp_path: Path, monkeypatch) -> None
     leftovers = list((tmp_path / "eplan").iterdir()) if (tmp_path / "eplan").exists() else []
     assert leftovers == []  # neither the document nor a temporary file
 
+
+
+def test_eplan_and_edz_share_one_rendering_per_record(monkeypatch) -> None:
+    from cae_export.eplan import parts
+
+    calls: list[str] = []
+    original = parts._render
+    monkeypatch.setattr(parts, "_render", lambda record: (calls.append(record.item_number),
+                                                          original(record))[1])
+    first, second = [r for r in iter_catalog(CATALOG)][:2]
+    assert parts.render_record(first) is parts.render_record(first)
+    assert parts.render_record(second).item_number == second.item_number
+    assert calls == [first.item_number, second.item_number]

@@ -20,8 +20,24 @@ class RenderedPart:
     address_xml: str
 
 
+class _LastRendered:
+    """The eplan and edz targets render the same record one after the other (in the same
+    process): the second one reuses the first one's result instead of doing it again."""
+
+    record: Record | None = None
+    rendered: RenderedPart | None = None
+
+
 def render_record(record: Record) -> RenderedPart:
     """Model, render and schema-check one record; RecordError names the record and field."""
+    if _LastRendered.record is record and _LastRendered.rendered is not None:
+        return _LastRendered.rendered
+    rendered = _render(record)
+    _LastRendered.record, _LastRendered.rendered = record, rendered
+    return rendered
+
+
+def _render(record: Record) -> RenderedPart:
     part = build_part(record)
     part_xml = validated_fragment(render_part(part), part.part_number)
     address_xml = validated_fragment(render_address(part.address), part.part_number)
