@@ -213,21 +213,9 @@ def catalog_files(root: Path) -> list[Path]:
 def iter_catalog(root: Path) -> Iterator[Record | Problem]:
     """Yield each record of a catalog (folder of YAML files or a JSON Lines file), or the problem
     that kept it from loading. Never raises for a bad record."""
-    if root.is_file() and root.suffix in (".jsonl", ".ndjson"):
-        yield from iter_jsonl(root)
-        return
-    for path in catalog_files(root):
-        try:
-            yield load_record_file(path)
-        except RecordError as exc:
-            yield exc.problem
+    from cae_export.bulk import iter_pending, load_all  # bulk builds on this module
 
-
-def iter_jsonl(path: Path) -> Iterator[Record | Problem]:
-    """Stream a JSON Lines catalog one line at a time; a bad line is a Problem naming its line."""
-    from cae_export.bulk import iter_jsonl_pending, load_all  # bulk builds on this module
-
-    yield from load_all(iter_jsonl_pending(path))
+    yield from load_all(iter_pending(root))
 
 
 def record_filename(item_number: str) -> str:
