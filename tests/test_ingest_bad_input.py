@@ -98,3 +98,16 @@ def test_missing_file_is_an_error_not_a_traceback(tmp_path: Path, cli) -> None:
     assert result.returncode == 1
     assert "nope.txt: cannot read" in result.stderr and "Traceback" not in result.stderr
     assert (tmp_path / "out" / "wago" / "2004-407.yaml").is_file()
+
+
+def test_bad_connection_value_names_its_connection(tmp_path: Path, cli) -> None:
+    sheet = (DATASHEETS / "wago_831-1104_322-004.txt").read_bytes()
+    bad = tmp_path / "sheet.txt"
+    bad.write_bytes(sheet.replace(b"Strip length\t11 ... 13 mm", b"Strip length\t11 ... 13,1,2 mm"))
+    result = cli("ingest", bad, "--out", tmp_path / "out")
+    assert result.returncode == 1
+    assert "field connection.connections[0].strip_length:" in result.stderr
+    bad.write_bytes(sheet.replace(b"Pole number\t4", b"Pole number\tfour"))
+    result = cli("ingest", bad, "--out", tmp_path / "out")
+    assert "field connection.connections[0].poles:" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from cae_export.ingest import values
-from cae_export.ingest.text import Line, clean_inline, decode, split_lines
+from cae_export.ingest.text import Line, decode, split_lines
 from cae_export.problems import Problem, RecordError
 from cae_export.resources import load_data
 
@@ -29,8 +29,13 @@ FILE_SIZE = re.compile(r"(?P<type>[A-Za-z0-9]+)\s+(?P<size>\d+(?:[.,]\d+)?\s*[KM
 LINK_LABELS = re.compile(r"(?:\s+(?:URL|Download|↓))+$")
 
 
+def _fold(text: str) -> str:
+    """White space folded, "®" and a trailing ":" dropped; case kept (patterns ignore it)."""
+    return re.sub(r"\s+", " ", text.replace("®", "").strip().rstrip(":").strip())
+
+
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("®", "").strip().rstrip(":").strip()).lower()
+    return _fold(text).lower()
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ def rules() -> tuple[list[SectionRule], list[FieldRule], dict[str, re.Pattern[st
 
 def match_section(title: str) -> tuple[SectionRule, re.Match[str]] | None:
     for rule in rules()[0]:
-        found = rule.pattern.fullmatch(_norm(title))
+        found = rule.pattern.fullmatch(_fold(title))
         if found:
             return rule, found
     return None
@@ -246,9 +251,7 @@ class SheetParser:
         self.numbered_connection = rule.id == "connection_n"
         groups = match.groupdict()
         if rule.id == "ratings" and groups.get("standard"):
-            self.standard = clean_inline(title).split(" per ", 1)[-1].strip() \
-                if " per " in title.lower() else title.split(None, 1)[-1]
-            self.standard = re.sub(r"^(?i:approvals|ratings)\s+", "", self.standard)
+            self.standard = groups["standard"].strip()
         if rule.id == "connection_n":
             connections = self.record.setdefault("connection", {}).setdefault("connections", [])
             number = int(groups["number"])
@@ -498,11 +501,10 @@ class SheetParser:
                     groups: dict[str, str]) -> None:
         reader = values.READERS[rule.parse]
         path = rule.field
-        if rule.scope == "connection":
-            path = f"connection.connections[{len(self.current_connection_list())}].{rule.field}"
+        if rule.scope == "connection" or (rule.scope == "poles" and self.numbered_connection):
+            path = f"connection.connections[{self.connection_index()}].{rule.field}"
         elif rule.scope == "poles":
-            path = ("connection.connections[].poles" if self.numbered_connection
-                    else "connection.poles")
+            path = "connection.poles"
         try:
             parsed = reader(value, label=key, **{k: v for k, v in groups.items() if v})
         except ValueError as exc:
@@ -516,7 +518,7 @@ class SheetParser:
             else:
                 target[rule.field] = parsed
         elif rule.scope == "poles":
-            if path.startswith("connection.connections"):
+            if self.numbered_connection:
                 self.current_connection()["poles"] = parsed
             else:
                 self.put("connection.poles", parsed)
@@ -525,8 +527,9 @@ class SheetParser:
         else:
             self.put(rule.field, parsed)
 
-    def current_connection_list(self) -> list[dict[str, Any]]:
-        return self.record.get("connection", {}).get("connections", []) or [{}]
+    def connection_index(self) -> int:
+        """Index of the connection the next per-connection field goes to (the last one)."""
+        return max(len(self.record.get("connection", {}).get("connections", [])) - 1, 0)
 
     def rating(self, block: Block, key: str, value: str, quantity: str, rest: str) -> None:
         try:
@@ -540,10 +543,9 @@ class SheetParser:
                        block.number, f"electrical.ratings ({key})")
             return
         standard = self.standard or "unspecified"
-        explicit = re.search(r"per ((?:ul|csa|iec/en|iec|en)\s*[\d-]*)", rest, re.IGNORECASE)
+        explicit = re.search(r"per ((?:ul|csa|iec/en|iec|en)\s*[\d-]*)", key, re.IGNORECASE)
         if explicit:
-            standard = key[key.lower().find(explicit.group(1).lower()):][:len(explicit.group(1))]
-            standard = standard.strip()
+            standard = explicit.group(1).strip()
         elif re.search(r"\bul\b", rest) and not standard.upper().startswith("UL"):
             standard = "UL"
         elif re.search(r"\bcsa\b", rest) and not standard.upper().startswith("CSA"):
@@ -615,12 +617,6 @@ class SheetParser:
         if self.sub_title:
             ordered["group"] = self.sub_title
         self.append(self.section, ordered)
-
-    def paragraph_counterparts(self, block: Block) -> bool:
-        return False
-
-    def paragraph_accessories(self, block: Block) -> bool:
-        return False
 
     # end ----------------------------------------------------------------------------------
     def finish(self, raw: bytes) -> dict[str, Any]:
