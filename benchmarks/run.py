@@ -13,7 +13,8 @@ Time split: CPU seconds per phase summed over the build's processes (the main pr
 workers), so in a parallel run they add up to more than the wall time. ``load`` is reading and
 schema-checking records, ``render`` the targets' per-record work without the validation inside
 it, ``validate`` every schema check of an output (per fragment and of whole files), ``write``
-the main process's merging and writing (``add`` + ``finish``) without validation. Peak RSS is
+the merging and writing (``add`` + ``finish``, also in the processes a target's ``finish``
+may write its files in) without validation. Peak RSS is
 the largest resident set of any single process of the run (main or worker).
 """
 
@@ -145,8 +146,10 @@ def split_phases(phases: dict[str, float]) -> dict[str, float]:
         "load": phases.get("load", 0.0) + phases.get("prepare", 0.0),
         "render": phases.get("render", 0.0) - within("render"),
         "validate": validate,
+        # a finish that hands its files to worker processes waits for them (finish/wait);
+        # their own time comes back as finish and is counted there instead
         "write": phases.get("add", 0.0) + phases.get("finish", 0.0) - within("add")
-        - within("finish"),
+        - within("finish") - phases.get("finish/wait", 0.0),
     }
 
 

@@ -50,6 +50,10 @@ class OutputInvalid(Exception):
         self.path = path
         self.details = details
 
+    def __reduce__(self) -> tuple[type[OutputInvalid], tuple[str, list[str]]]:
+        # rebuilt from its own fields when it comes back from a worker process
+        return (OutputInvalid, (self.path, self.details))
+
 
 @dataclass
 class Report:

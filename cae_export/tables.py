@@ -15,6 +15,7 @@ import datetime
 import json
 import math
 import re
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -54,6 +55,9 @@ MAX_MESSAGES = 50
 FIXED_TIME = datetime.datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 DOCUMENT_CREATOR = "cae-export"
+COPY_BLOCK = 1 << 20
+# entries this large need zip64 headers, which must be chosen before streaming the entry
+ZIP64_SIZE = zipfile.ZIP64_LIMIT // 2
 
 
 class TableSchemaError(ValueError):
@@ -309,13 +313,16 @@ def _save_deterministic(wb: Workbook, path: Path) -> None:
     try:
         with zipfile.ZipFile(raw) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
             for info in src.infolist():
-                data = src.read(info.filename)
-                if info.filename == "docProps/core.xml":
-                    data = _fixed_core_properties(wb)
                 entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 entry.external_attr = 0o644 << 16
-                dst.writestr(entry, data)
+                if info.filename == "docProps/core.xml":
+                    dst.writestr(entry, _fixed_core_properties(wb))
+                    continue
+                # copied in blocks: a sheet of a million rows is hundreds of MB unpacked
+                big = info.file_size >= ZIP64_SIZE
+                with src.open(info) as data, dst.open(entry, "w", force_zip64=big) as out:
+                    shutil.copyfileobj(data, out, COPY_BLOCK)
     finally:
         raw.unlink(missing_ok=True)
 
@@ -414,24 +421,37 @@ def write_xlsx(path: Path, sheets: Sequence[tuple[TableSchema, Iterable[Sequence
 
 class RowSpool:
     """Rows parked on disk between a target's ``add`` and ``finish`` (flat memory for large
-    catalogs). JSON keeps the cell types: int, float, bool, str and None come back as given."""
+    catalogs). JSON keeps the cell types: int, float, bool, str and None come back as given.
+    The spool is a named file so a worker process can read it too (``read_spool``)."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by close()
+            "w+", encoding="utf-8", prefix="cae-export-spool-", suffix=".jsonl", delete=False)
+        self.path = Path(self._file.name)
         self.count = 0
 
     def add(self, row: Sequence[Any]) -> None:
         self._file.write(json.dumps(list(row), ensure_ascii=False) + "\n")
         self.count += 1
 
-    def rows(self) -> Iterator[list[Any]]:
+    def flush(self) -> None:
+        """Make every row added so far readable through ``path``."""
         self._file.flush()
-        self._file.seek(0)
-        for line in self._file:
-            yield json.loads(line)
+
+    def rows(self) -> Iterator[list[Any]]:
+        self.flush()
+        return read_spool(self.path)
 
     def close(self) -> None:
         self._file.close()
+        self.path.unlink(missing_ok=True)
+
+
+def read_spool(path: Path) -> Iterator[list[Any]]:
+    """The rows of a flushed spool, in the order they were added."""
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
 
 
 # csv --------------------------------------------------------------------------------------
@@ -506,4 +526,4 @@ def write_csv(path: Path, schema: TableSchema, rows: Iterable[Sequence[Any]], *,
 
 
 __all__ = ["MAX_ROWS_PER_SHEET", "Column", "RowSpool", "TableSchema", "TableSchemaError",
-           "neutralise", "validate_rows", "write_csv", "write_xlsx"]
+           "neutralise", "read_spool", "validate_rows", "write_csv", "write_xlsx"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator
-from functools import cache
+from collections.abc import Iterator
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from cae_export.markers.cards import CardTable
 from cae_export.markers.layout import MarkerGroup, iter_pages, page_count
 from cae_export.markers.pdf import check_pdf, write_pdf
 from cae_export.markers.svg import check_svg, write_svg
+from cae_export.parallel import run_tasks
 from cae_export.problems import OutputInvalid, Problem, Report
 from cae_export.resources import template_path
 from cae_export.tables import TableSchema, write_csv, write_xlsx
@@ -52,49 +53,57 @@ def piece_stems(total_pages: int, max_pages: int) -> list[str]:
 
 
 def write_outputs(out_dir: Path, groups: list[MarkerGroup], job: str, cards: CardTable,
-                  report: Report, max_pages: int | None = None) -> list[Path]:
+                  report: Report, max_pages: int | None = None, jobs: int = 1) -> list[Path]:
     """markers.csv/.xlsx and the sheet as PDF/SVG in ``out_dir``; a refused file is reported,
-    not kept. ``groups`` are read once per file, so they may come from spools on disk."""
-    schema = table_schema()
-    tables = {
-        "markers.csv": lambda p: write_csv(p, schema, rows(groups)),
-        "markers.xlsx": lambda p: write_xlsx(p, [(schema, rows(groups))]),
+    not kept. ``groups`` are read once per file, so they may come from spools on disk.
+
+    With ``jobs > 1`` the four files are written side by side in worker processes; ``groups``
+    must then be picklable (spooled groups are, in-memory ones from ``groups_of`` are not).
+    """
+    limit = max_pages or MAX_PAGES_PER_FILE
+    # longest first, so the workers finish close together
+    tasks = {
+        "xlsx": partial(write_table_xlsx, out_dir, groups),
+        "svg": partial(write_sheet_files, out_dir, groups, job, cards, limit, "svg"),
+        "pdf": partial(write_sheet_files, out_dir, groups, job, cards, limit, "pdf"),
+        "csv": partial(write_table_csv, out_dir, groups),
     }
-    written = []
-    for name, write in tables.items():
-        written.extend(_kept(lambda write=write, name=name: [write(out_dir / name)], report))
-    written.extend(_kept(lambda: write_sheet(out_dir, groups, job, cards, max_pages), report))
-    return written
+    outcomes = dict(zip(tasks, run_tasks(list(tasks.values()), jobs, report), strict=True))
+    written: dict[str, list[Path]] = {}
+    for kind in ("csv", "xlsx", "pdf", "svg"):
+        try:
+            written[kind] = outcomes[kind].get()
+        except OutputInvalid as exc:
+            report.error(Problem(f"output refused: {'; '.join(exc.details[:5])}", file=exc.path))
+    if "pdf" in written and "svg" in written:
+        _remove_stale_pieces(out_dir, {p.name for p in written["pdf"] + written["svg"]})
+    return [path for paths in written.values() for path in paths]
 
 
-def _kept(write: Callable[[], list[Path]], report: Report) -> list[Path]:
-    try:
-        return write()
-    except OutputInvalid as exc:
-        report.error(Problem(f"output refused: {'; '.join(exc.details[:5])}", file=exc.path))
-        return []
+def write_table_csv(out_dir: Path, groups: list[MarkerGroup]) -> list[Path]:
+    return [write_csv(out_dir / "markers.csv", table_schema(), rows(groups))]
 
 
-def write_sheet(out_dir: Path, groups: list[MarkerGroup], job: str, cards: CardTable,
-                max_pages: int | None = None) -> list[Path]:
-    """The PDF and SVG sheet, piece by piece; pieces of an earlier, larger run are removed.
+def write_table_xlsx(out_dir: Path, groups: list[MarkerGroup]) -> list[Path]:
+    return [write_xlsx(out_dir / "markers.xlsx", [(table_schema(), rows(groups))])]
+
+
+def write_sheet_files(out_dir: Path, groups: list[MarkerGroup], job: str, cards: CardTable,
+                      max_pages: int, kind: str) -> list[Path]:
+    """The sheet as PDF (``kind`` "pdf") or SVG ("svg"), piece by piece.
 
     Page numbers ("Page n of N") count through the whole sheet, not per piece.
     """
-    limit = max_pages or MAX_PAGES_PER_FILE
-    stems = piece_stems(page_count(groups, cards), limit)
+    write, check = (write_pdf, check_pdf) if kind == "pdf" else (write_svg, check_svg)
+    stems = piece_stems(page_count(groups, cards), max_pages)
     title = f"Markers: {job}"
-    pdfs: list[Path] = []
-    svgs: list[Path] = []
     pages = iter_pages(job, groups, cards)
+    written = []
     for stem in stems:
-        piece = list(itertools.islice(pages, limit))
-        pdfs.append(write_validated(out_dir / f"{stem}.pdf",
-                                    lambda t, piece=piece: write_pdf(t, piece, title), check_pdf))
-        svgs.append(write_validated(out_dir / f"{stem}.svg",
-                                    lambda t, piece=piece: write_svg(t, piece, title), check_svg))
-    _remove_stale_pieces(out_dir, {p.name for p in pdfs + svgs})
-    return pdfs + svgs
+        piece = list(itertools.islice(pages, max_pages))
+        written.append(write_validated(out_dir / f"{stem}.{kind}",
+                                       lambda t, piece=piece: write(t, piece, title), check))
+    return written
 
 
 def _remove_stale_pieces(out_dir: Path, kept: set[str]) -> None:

@@ -6,13 +6,15 @@ on the first marker card its record lists under the ``marking`` accessories; par
 form the ``generic`` group. A part with no marking and no pole count fails with a reason.
 
 Markers are spooled to disk per card group as records arrive, so memory does not grow with the
-catalog; only the item numbers seen so far are kept, to merge a part listed twice.
+catalog; only the item numbers seen so far are kept, to merge a part listed twice. With
+``--jobs`` above 1 the four files are written side by side in worker processes, each reading
+the spools itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,7 +24,7 @@ from cae_export.markers.layout import MarkerGroup
 from cae_export.markers.output import card_notes, write_outputs
 from cae_export.problems import RecordError, Report
 from cae_export.record import Record
-from cae_export.tables import RowSpool
+from cae_export.tables import RowSpool, read_spool
 from cae_export.targets import register
 from cae_export.targets.base import BuildOptions, Target
 
@@ -33,25 +35,17 @@ MAX_PAGES_OPTION = "markers_max_pages"
 MarkerKey = tuple[str, str, str, str, tuple[str, ...]]
 
 
-class CardSpool:
-    """The markers of one card group, parked on disk in the order they arrive."""
+@dataclass(frozen=True)
+class SpooledGroup:
+    """A card group's markers on disk: small and picklable, so a worker process can read it."""
 
-    def __init__(self, card: str) -> None:
-        self.card = card
-        self.rows = RowSpool()
-        self.fields = 0
-        # markers of a part met again (same item number in a later record): merged on reading
-        self.repeated: set[MarkerKey] = set()
-
-    def add(self, marker: Marker, *, repeated: bool = False) -> None:
-        self.rows.add([marker.device_tag, marker.item_number, marker.pole, list(marker.lines),
-                       marker.quantity, marker.font_size])
-        self.fields += marker.quantity
-        if repeated:
-            self.repeated.add(marker.key)
+    card: str
+    path: Path
+    # markers of a part met again (same item number in a later record): merged on reading
+    repeated: frozenset[MarkerKey]
 
     def _read(self) -> Iterator[Marker]:
-        for tag, item, pole, lines, quantity, size in self.rows.rows():
+        for tag, item, pole, lines, quantity, size in read_spool(self.path):
             yield Marker(self.card, tag, item, pole, tuple(lines), quantity, size)
 
     def markers(self) -> Iterator[Marker]:
@@ -69,8 +63,27 @@ class CardSpool:
                 yield replace(marker, quantity=total)
                 totals[marker.key] = 0  # later occurrences are in this sum already
 
+
+class CardSpool:
+    """The markers of one card group, parked on disk in the order they arrive."""
+
+    def __init__(self, card: str) -> None:
+        self.card = card
+        self.rows = RowSpool()
+        self.fields = 0
+        self.repeated: set[MarkerKey] = set()
+
+    def add(self, marker: Marker, *, repeated: bool = False) -> None:
+        self.rows.add([marker.device_tag, marker.item_number, marker.pole, list(marker.lines),
+                       marker.quantity, marker.font_size])
+        self.fields += marker.quantity
+        if repeated:
+            self.repeated.add(marker.key)
+
     def group(self) -> MarkerGroup:
-        return MarkerGroup(self.card, self.fields, self.markers)
+        self.rows.flush()
+        spooled = SpooledGroup(self.card, self.rows.path, frozenset(self.repeated))
+        return MarkerGroup(self.card, self.fields, spooled.markers)
 
     def close(self) -> None:
         self.rows.close()
@@ -116,7 +129,8 @@ class MarkersTarget(Target):
             groups = [self.spools[card].group() for card in order]
             self.report.notes.extend(card_notes(groups, self.cards))
             return write_outputs(self.out_dir / SUBFOLDER, groups, JOB_NAME, self.cards,
-                                 self.report, self.options.extra.get(MAX_PAGES_OPTION))
+                                 self.report, self.options.extra.get(MAX_PAGES_OPTION),
+                                 jobs=self.options.jobs)
         finally:
             self.abort()
 

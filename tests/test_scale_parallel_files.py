@@ -1,0 +1,110 @@
+"""A target's files written side by side in worker processes (``cae_export.parallel``)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+import pytest
+from conftest import CATALOG
+
+from cae_export.atomic import write_validated
+from cae_export.bulk import iter_pending, jsonl_line
+from cae_export.parallel import run_tasks
+from cae_export.problems import OutputInvalid, Report
+from cae_export.synth import load_bases, synthesize
+from cae_export.tables import RowSpool, read_spool
+from cae_export.targets import TARGETS, BuildOptions
+from cae_export.targets.base import run_build
+from cae_export.timings import active, measure, timings_of
+
+
+def write_text(path: Path, text: str) -> tuple[int, Path]:
+    """A task: write ``text`` to ``path`` unless it is "bad"; tell which process did it."""
+
+    def check(tmp: Path) -> None:
+        if tmp.read_text(encoding="utf-8") == "bad":
+            raise OutputInvalid(str(path), ["the text is bad"])
+
+    write_validated(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), check)
+    return os.getpid(), path
+
+
+def test_outcomes_come_back_in_task_order_from_worker_processes(tmp_path: Path) -> None:
+    tasks = [partial(write_text, tmp_path / f"{n}.txt", f"file {n}") for n in range(6)]
+    outcomes = run_tasks(tasks, jobs=2)
+    results = [o.get() for o in outcomes]
+    assert [path.name for _, path in results] == [f"{n}.txt" for n in range(6)]
+    assert os.getpid() not in {pid for pid, _ in results}
+    assert (tmp_path / "5.txt").read_text(encoding="utf-8") == "file 5"
+
+
+def test_a_refused_file_comes_back_as_its_error_and_the_others_are_written(tmp_path: Path) -> None:
+    tasks = [partial(write_text, tmp_path / "a.txt", "fine"),
+             partial(write_text, tmp_path / "b.txt", "bad"),
+             partial(write_text, tmp_path / "c.txt", "also fine")]
+    first, refused, last = run_tasks(tasks, jobs=2)
+    with pytest.raises(OutputInvalid) as caught:
+        refused.get()
+    assert caught.value.path == str(tmp_path / "b.txt")
+    assert caught.value.details == ["the text is bad"]
+    assert first.get()[1].exists() and last.get()[1].exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "c.txt"]  # no temp left
+
+
+def test_one_job_runs_the_tasks_here(tmp_path: Path) -> None:
+    outcomes = run_tasks([partial(write_text, tmp_path / "a.txt", "x")], jobs=2)
+    assert outcomes[0].get()[0] == os.getpid()
+
+
+def timed_step() -> int:
+    with measure("probe"):
+        time.sleep(0.05)
+    return os.getpid()
+
+
+def test_time_spent_in_the_workers_is_added_to_the_build_timings() -> None:
+    report = Report()
+    with active(timings_of(report)), timings_of(report).measure("finish"):
+        pids = [o.get() for o in run_tasks([timed_step, timed_step], jobs=2, report=report)]
+    seconds = timings_of(report).seconds
+    assert os.getpid() not in pids
+    assert seconds["finish/probe"] >= 0.1  # both workers' steps, under the phase they ran in
+    assert seconds["finish/wait"] > 0
+
+
+def test_output_invalid_survives_pickling() -> None:
+    error = pickle.loads(pickle.dumps(OutputInvalid("out/x.xlsx", ["row 2: bad", "row 3: bad"])))
+    assert (error.path, error.details) == ("out/x.xlsx", ["row 2: bad", "row 3: bad"])
+    assert "row 3: bad" in str(error)
+
+
+def test_a_spool_is_readable_by_path_and_gone_after_close() -> None:
+    spool = RowSpool()
+    spool.add(["-X1:N", 1, 2.5, True, None, ["a", "b"]])
+    spool.flush()
+    assert list(read_spool(spool.path)) == [["-X1:N", 1, 2.5, True, None, ["a", "b"]]]
+    spool.close()
+    assert not spool.path.exists()
+
+
+@pytest.mark.skipif("markers" not in TARGETS, reason="markers target not registered")
+def test_markers_build_with_two_jobs_writes_its_files_in_workers(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.jsonl"
+    with catalog.open("w", encoding="utf-8") as handle:
+        for data in synthesize(load_bases(CATALOG), 80, seed=7):
+            handle.write(jsonl_line(data))
+    report = Report()
+    run_build(iter_pending(catalog), [TARGETS["markers"]], tmp_path / "out",
+              BuildOptions(jobs=2, extra={"markers_max_pages": 2}), report)
+    assert not report.errors
+    names = sorted(p.name for p in (tmp_path / "out" / "markers").iterdir())
+    assert names[:2] == ["markers-001.pdf", "markers-001.svg"] and "markers.xlsx" in names
+    assert timings_of(report).get("finish/wait") > 0  # the files were written in workers
+    spools = [p for p in Path(tempfile.gettempdir()).glob("cae-export-spool-*")
+              if p.stat().st_mtime >= catalog.stat().st_mtime]
+    assert spools == []
