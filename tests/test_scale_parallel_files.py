@@ -92,19 +92,29 @@ def test_a_spool_is_readable_by_path_and_gone_after_close() -> None:
     assert not spool.path.exists()
 
 
+def build_markers(catalog: Path, out: Path, jobs: int) -> Report:
+    report = Report()
+    run_build(iter_pending(catalog), [TARGETS["markers"]], out,
+              BuildOptions(jobs=jobs, extra={"markers_max_pages": 2}), report)
+    return report
+
+
 @pytest.mark.skipif("markers" not in TARGETS, reason="markers target not registered")
-def test_markers_build_with_two_jobs_writes_its_files_in_workers(tmp_path: Path) -> None:
+def test_markers_files_written_in_workers_are_the_bytes_of_one_job(tmp_path: Path) -> None:
     catalog = tmp_path / "catalog.jsonl"
     with catalog.open("w", encoding="utf-8") as handle:
         for data in synthesize(load_bases(CATALOG), 80, seed=7):
             handle.write(jsonl_line(data))
-    report = Report()
-    run_build(iter_pending(catalog), [TARGETS["markers"]], tmp_path / "out",
-              BuildOptions(jobs=2, extra={"markers_max_pages": 2}), report)
-    assert not report.errors
-    names = sorted(p.name for p in (tmp_path / "out" / "markers").iterdir())
-    assert names[:2] == ["markers-001.pdf", "markers-001.svg"] and "markers.xlsx" in names
-    assert timings_of(report).get("finish/wait") > 0  # the files were written in workers
+    started = time.time() - 1
+    reports = {jobs: build_markers(catalog, tmp_path / f"jobs{jobs}", jobs) for jobs in (1, 2)}
+    assert not reports[1].errors and not reports[2].errors
+    assert timings_of(reports[2]).get("finish/wait") > 0  # the files were written in workers
+    assert timings_of(reports[1]).get("finish/wait") == 0
+    files = {jobs: {p.name: p.read_bytes() for p in sorted((tmp_path / f"jobs{jobs}" /
+                                                            "markers").iterdir())}
+             for jobs in (1, 2)}
+    assert "markers-002.svg" in files[2] and "markers.xlsx" in files[2]
+    assert files[2] == files[1]
     spools = [p for p in Path(tempfile.gettempdir()).glob("cae-export-spool-*")
-              if p.stat().st_mtime >= catalog.stat().st_mtime]
+              if p.stat().st_mtime >= started]
     assert spools == []
