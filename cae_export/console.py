@@ -47,7 +47,7 @@ def print_summary(title: str, report: Report, extra_rows: list[tuple[str, str]] 
     table.add_column("count", justify="right")
     table.add_row("records ok", str(report.records_ok))
     table.add_row("records failed", str(report.records_failed))
-    table.add_row("files written", str(len(report.written)))
+    table.add_row("files written", str(report.files_written))
     table.add_row("errors", str(len(report.errors)))
     table.add_row("warnings", str(len(report.warnings)))
     for name, value in extra_rows:

@@ -60,7 +60,7 @@ class Report:
     """Collects problems and counts for the end-of-run summary."""
 
     problems: list[Problem] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
+    files_written: int = 0  # a count, not a list: a build may write one file per record
     records_ok: int = 0
     records_failed: int = 0
     notes: list[str] = field(default_factory=list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from conftest import REPO
@@ -24,6 +25,7 @@ def test_build_bundled_catalog_writes_every_target(tmp_path: Path, cli) -> None:
         "markers/markers.xlsx",
     ]
     assert "records ok" in result.stdout
+    assert re.search(r"files written\W+12\b", result.stdout), result.stdout
 
 
 def test_build_from_repo_root_uses_the_bundled_catalog(tmp_path: Path, cli) -> None:

@@ -94,11 +94,11 @@ class EchoTarget(Target):
         self.lines.append(text)
         type(self).render_pids.add(pid)
 
-    def finish(self) -> list[Path]:
+    def finish(self) -> int:
         path = self.out_dir / "echo.txt"
         with atomic_output(path, binary=False) as handle:
             handle.writelines(self.lines)
-        return [path]
+        return 1
 
     def abort(self) -> None:
         type(self).aborted += 1

@@ -65,7 +65,7 @@ def folder_to_jsonl(src: Path, dst: Path, report: Report, advance: Advance | Non
                 continue
             out.write(jsonl_line(item.data))
             report.records_ok += 1
-    report.written.append(str(dst))
+    report.files_written += 1
 
 
 def jsonl_to_folder(src: Path, dst: Path, report: Report, advance: Advance | None = None) -> None:
@@ -85,7 +85,7 @@ def jsonl_to_folder(src: Path, dst: Path, report: Report, advance: Advance | Non
         first_seen[str(relpath)] = item.source
         write_yaml_record(dst / relpath, item)
         report.records_ok += 1
-        report.written.append(str(dst / relpath))
+        report.files_written += 1
 
 
 def write_yaml_record(path: Path, record: Record) -> None:

@@ -77,10 +77,10 @@ def write_catalog(items: Iterable[dict[str, Any]], out: Path, report: Report,
             for record in records:
                 fh.write(jsonl_line(record.data))
                 report.records_ok += 1
-        report.written.append(str(out))
+        report.files_written += 1
         return
     for record in records:
         path = out / record_relpath(record)
         write_yaml_record(path, record)
         report.records_ok += 1
-        report.written.append(str(path))
+        report.files_written += 1

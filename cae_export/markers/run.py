@@ -47,5 +47,5 @@ def run_jobs(job_files: list[Path], catalog: Path, out_dir: Path, report: Report
     report.notes.extend(card_notes(groups, cards))
     name = ", ".join(dict.fromkeys(job.name for job in jobs))
     written = write_outputs(out_dir, groups, name, cards, report)
-    report.written.extend(str(p) for p in written)
+    report.files_written += len(written)
     return written

@@ -61,8 +61,8 @@ class Target(ABC):
         """Stream one rendered fragment into the outputs."""
 
     @abstractmethod
-    def finish(self) -> list[Path]:
-        """Validate and atomically write the outputs; return the paths written."""
+    def finish(self) -> int:
+        """Validate and atomically write the outputs; return how many files were written."""
 
     def abort(self) -> None:  # noqa: B027 - optional hook
         """Remove temporary files after a failure."""
@@ -121,7 +121,7 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
         for target in targets:
             try:
                 with active(timings), timings.measure("finish"):
-                    report.written.extend(str(p) for p in target.finish())
+                    report.files_written += target.finish()
             except OutputInvalid as exc:
                 report.error(Problem(f"{target.name}: output refused: {'; '.join(exc.details[:5])}",
                                      file=exc.path))

@@ -63,9 +63,10 @@ class EclassXlsx(Target):
         for row in rendered:
             self.rows.add(row)
 
-    def finish(self) -> list[Path]:
+    def finish(self) -> int:
         try:
-            return [write_xlsx(self.out_dir / OUT_FILE, [(LAYOUT, self.rows.rows())])]
+            write_xlsx(self.out_dir / OUT_FILE, [(LAYOUT, self.rows.rows())])
+            return 1
         finally:
             self.abort()
 

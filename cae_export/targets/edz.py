@@ -43,7 +43,7 @@ class EdzTarget(Target):
 
     def __init__(self, out_dir: Path, options: BuildOptions, report: Report) -> None:
         super().__init__(out_dir, options, report)
-        self.written: list[Path] = []
+        self.files = 0
         self.part_numbers: set[str] = set()
 
     @classmethod
@@ -57,10 +57,10 @@ class EdzTarget(Target):
         path = self.out_dir / self.folder / f"{rendered.part_number}.edz"
         with timings_of(self.report).measure("write"), atomic_output(path) as handle:
             handle.write(rendered.data)  # checked in render: no second look needed
-        self.written.append(path)
+        self.files += 1
 
-    def finish(self) -> list[Path]:
-        return self.written
+    def finish(self) -> int:
+        return self.files
 
 
 def build_package(rendered: RenderedPart) -> EdzPackage:

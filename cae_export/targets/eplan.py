@@ -46,7 +46,7 @@ class EplanTarget(Target):
         self.count = 0
         self.part_numbers: dict[str, str] = {}  # part number -> item number that claimed it
         self.addresses: dict[str, str] = {}
-        self.written: list[Path] = []
+        self.files = 0
 
     @classmethod
     def render(cls, record: Record, options: BuildOptions, context: Any) -> RenderedPart:
@@ -85,7 +85,7 @@ class EplanTarget(Target):
         with timings_of(self.report).measure("write"), \
                 atomic_output(path, validate, binary=False) as handle:
             write_document(handle, count, body)
-        self.written.append(path)
+        self.files += 1
 
     def validate_frame(self, _path: Path) -> None:
         """The document without its (already validated) parts: root, attributes, addresses."""
@@ -96,14 +96,14 @@ class EplanTarget(Target):
             with timings_of(self.report).measure("validate"):
                 validate_document(frame)
 
-    def finish(self) -> list[Path]:
+    def finish(self) -> int:
         try:
             validate = validate_document if self.count <= FULL_CHECK_MAX_PARTS else self.validate_frame
             self.write(self.out_dir / self.folder / self.document_name, self.count, self.body(),
                        validate)
         finally:
             self.spool.close()
-        return self.written
+        return self.files
 
     def abort(self) -> None:
         self.spool.close()

@@ -265,11 +265,11 @@ class EtimXchange(Target):
                 "CatalogueValidityStart": validity_start(self.options),
                 "Language": sorted(self.languages)}
 
-    def finish(self) -> list[Path]:
+    def finish(self) -> int:
         try:
             if not self.products:
                 self.report.notes.append("etim-xchange: no products, no catalogue written")
-                return []
+                return 0
             head = self.header()
             suppliers = [{"SupplierName": "-", "Product": []}]
             errors = schema_errors({**head, "Supplier": suppliers})
@@ -283,7 +283,7 @@ class EtimXchange(Target):
                 while chunk := self.body.read(1 << 16):
                     handle.write(chunk)
                 handle.write("\n      ]\n    }\n  ]\n}\n")
-            return [path]
+            return 1
         finally:
             self.abort()
 

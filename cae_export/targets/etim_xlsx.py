@@ -101,13 +101,13 @@ class EtimXlsx(Target):
             self.features.add(row)
         report_product(record.item_number, products, self.report)
 
-    def finish(self) -> list[Path]:
+    def finish(self) -> int:
         try:
-            path = write_xlsx(self.out_dir / OUT_FILE, [(PRODUCTS, self.products.rows()),
+            write_xlsx(self.out_dir / OUT_FILE, [(PRODUCTS, self.products.rows()),
                                                         (FEATURES, self.features.rows())])
         finally:
             self.abort()
-        return [path]
+        return 1
 
     def abort(self) -> None:
         self.products.close()

@@ -122,15 +122,15 @@ class MarkersTarget(Target):
                 spool = self.spools[marker.card] = CardSpool(marker.card)
             spool.add(marker, repeated=repeated)
 
-    def finish(self) -> list[Path]:
+    def finish(self) -> int:
         try:
             # named cards first (by item number), parts without a card last
             order = sorted(self.spools, key=lambda card: (card == NO_CARD, card))
             groups = [self.spools[card].group() for card in order]
             self.report.notes.extend(card_notes(groups, self.cards))
-            return write_outputs(self.out_dir / SUBFOLDER, groups, JOB_NAME, self.cards,
-                                 self.report, self.options.extra.get(MAX_PAGES_OPTION),
-                                 jobs=self.options.jobs)
+            return len(write_outputs(self.out_dir / SUBFOLDER, groups, JOB_NAME, self.cards,
+                                     self.report, self.options.extra.get(MAX_PAGES_OPTION),
+                                     jobs=self.options.jobs))
         finally:
             self.abort()
 
