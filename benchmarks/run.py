@@ -1,6 +1,7 @@
 """Benchmark: every registered target on synthetic catalogs of growing size.
 
     python benchmarks/run.py [--sizes 1000,10000,100000] [--jobs 1,2] [--targets eplan,...]
+    python benchmarks/run.py --table RESULTS.json [MORE.json ...]
 
 For each size it synthesises a catalog once (``cae-export synth``, cached under ``--work``;
 smaller sizes are the first lines of the largest, since synthetic catalogs are prefix-stable),
@@ -265,6 +266,21 @@ def parent_main(args: argparse.Namespace) -> int:
     return 0
 
 
+def merged_table(paths: list[Path]) -> int:
+    """Print one table from saved ``results.json`` files: a later file's run replaces an
+    earlier one of the same size, case and jobs (re-measure one target, keep the rest)."""
+    runs: dict[tuple[int, str, int], Run] = {}
+    for path in paths:
+        for raw in json.loads(path.read_text(encoding="utf-8")):
+            run = Run(**raw)
+            runs[(run.size, run.case, run.jobs)] = run
+    order = {case: n for n, case in enumerate(dict.fromkeys(r.case for r in runs.values()))}
+    ordered = sorted(runs.values(), key=lambda r: (r.size, r.case == BARE, r.case == ALL,
+                                                   order[r.case], r.jobs))
+    print(table(ordered))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -281,11 +297,16 @@ def main() -> int:
     parser.add_argument("--no-all", action="store_true",
                         help="skip the run with all targets in one build")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare EPLAN writer")
+    parser.add_argument("--table", nargs="+", type=Path, metavar="RESULTS",
+                        help="only print the table of saved results.json files (later files "
+                             "replace the same size/target/jobs of earlier ones)")
     parser.add_argument("--child", help=argparse.SUPPRESS, dest="case")
     parser.add_argument("--catalog", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--child-jobs", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.table:
+        return merged_table(args.table)
     return child_main(args) if args.case else parent_main(args)
 
 
