@@ -257,13 +257,18 @@ def parent_main(args: argparse.Namespace) -> int:
             run = measure_run(catalog, case, jobs, size, work)
             run.case = ALL if "," in case else case
             runs.append(run)
+            save_results(runs, work)  # after every run: a long benchmark that stops keeps them
             log(f"{'':>9}  {run.wall:8.2f} s  {run.rate:8.0f} records/s  {run.rss_mb:6.0f} MB")
     print(f"\ncae-export benchmark ({machine()}; seed {args.seed})\n")
     print(table(runs))
+    print(f"\nraw numbers: {save_results(runs, work)}")
+    return 0
+
+
+def save_results(runs: list[Run], work: Path) -> Path:
     results = work / "results.json"
     results.write_text(json.dumps([r.__dict__ for r in runs], indent=1), encoding="utf-8")
-    print(f"\nraw numbers: {results}")
-    return 0
+    return results
 
 
 def merged_table(paths: list[Path]) -> int:

@@ -55,3 +55,7 @@ def print_summary(title: str, report: Report, extra_rows: list[tuple[str, str]] 
     stdout.print(table)
     for note in report.notes:
         stdout.print(note, markup=False)
+    if report.notes_not_listed:
+        stdout.print(f"… and {report.notes_not_listed} more notes not listed (every "
+                     "record's ETIM completeness: sheet Products of the etim-xlsx workbook)",
+                     markup=False)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+
+# Per-record notes (ETIM completeness) past this many are counted, not kept: a catalog of
+# 100,000 records would otherwise print and hold 100,000 lines.
+MAX_LISTED_NOTES = 100
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,31 @@ class Report:
     records_ok: int = 0
     records_failed: int = 0
     notes: list[str] = field(default_factory=list)
+    notes_not_listed: int = 0
+    # what was already said about the record being merged (see ``first_time``)
+    _record: str | None = field(default=None, repr=False, compare=False)
+    _said: set[Hashable] = field(default_factory=set, repr=False, compare=False)
 
     def error(self, problem: Problem) -> None:
         self.problems.append(problem)
+
+    def note(self, text: str) -> None:
+        """A per-record line for the summary; past ``MAX_LISTED_NOTES`` only counted."""
+        if len(self.notes) < MAX_LISTED_NOTES:
+            self.notes.append(text)
+        else:
+            self.notes_not_listed += 1
+
+    def first_time(self, record: str, entry: Hashable) -> bool:
+        """False if ``entry`` was already reported for ``record`` just before (two targets
+        report the same facts of one record: say them once). Only the record being merged is
+        remembered, so neither memory nor time grows with the catalog."""
+        if record != self._record:
+            self._record, self._said = record, set()
+        if entry in self._said:
+            return False
+        self._said.add(entry)
+        return True
 
     @property
     def errors(self) -> list[Problem]:

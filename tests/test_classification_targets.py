@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,8 +14,11 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
+from cae_export.bulk import jsonl_line
 from cae_export.cli import main
 from cae_export.etim_model import load_model
+from cae_export.problems import MAX_LISTED_NOTES
+from cae_export.synth import load_bases, synthesize
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOG = REPO / "catalog"
@@ -219,6 +223,24 @@ def test_completeness_report(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert f"{ITEM} EC001284 ETIM 9.0: 9 of 15 features (60 %)" in out.out
     assert out.out.count("9 of 15 features") == 1  # two ETIM targets, one line
     assert "'Polyamide (PA66)' is not one of the class's values" in out.err
+    assert out.err.count("'Polyamide (PA66)' is not one of") == 1  # said once, not per target
+
+
+def test_completeness_lines_of_a_large_catalog_are_counted_past_the_first_hundred(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    catalog = tmp_path / "catalog.jsonl"
+    with catalog.open("w", encoding="utf-8") as handle:
+        for data in synthesize(load_bases(CATALOG), 400, seed=3):
+            handle.write(jsonl_line(data))
+    assert build(tmp_path / "out", catalog=catalog) == 0
+    printed = capsys.readouterr().out
+    listed = [line for line in printed.splitlines() if re.search(r" ETIM [0-9.]+: ", line)]
+    more = re.search(r"… and (\d+) more notes\s+not\s+listed", printed)
+    assert more, printed[-2000:]
+    classified = [row for row in as_dicts(sheet(tmp_path / "out" / "etim" / "etim-features.xlsx",
+                                                "Products")) if row["Class code"]]
+    assert len(listed) == MAX_LISTED_NOTES - 1  # the first note says no model was given
+    assert len(listed) + int(more.group(1)) == len(classified)  # one per product, no repeats
 
 
 def test_model_loads_from_zip(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ adds up, and the script runs end to end on a tiny catalog."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +60,13 @@ def test_time_split_takes_nested_validation_out_of_its_phase() -> None:
     assert split_phases(phases) == {"load": 2.5, "render": 3.5, "validate": 3.75, "write": 1.75}
 
 
+def test_waiting_for_a_finish_in_worker_processes_is_not_write_time() -> None:
+    # the main process waited 4 s (finish/wait) while workers spent 6 s, 2 s of it validating
+    phases = {"add": 1.0, "finish": 4.5 + 6.0, "finish/wait": 4.0, "finish/validate": 2.0}
+    assert split_phases(phases)["write"] == 1.0 + 0.5 + 4.0
+    assert split_phases(phases)["validate"] == 2.0
+
+
 @needs_eplan
 def test_benchmark_script_runs_and_prints_the_table(tmp_path: Path) -> None:
     proc = subprocess.run(
@@ -75,3 +83,18 @@ def test_benchmark_script_runs_and_prints_the_table(tmp_path: Path) -> None:
     assert body[0][-1].endswith("x")  # EPLAN time as a multiple of the bare writer's
     assert (tmp_path / "results.json").exists()
     assert not list(tmp_path.glob("out-*"))  # scratch output removed after each run
+
+    # the saved numbers print the same table again, later files replacing earlier rows
+    saved = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    faster = [{**run, "wall": run["wall"] / 2} if run["size"] == 40 and run["case"] == "eplan"
+              else run for run in saved]
+    (tmp_path / "rerun.json").write_text(json.dumps(faster), encoding="utf-8")
+    again = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--table",
+         str(tmp_path / "results.json"), str(tmp_path / "rerun.json")],
+        capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert again.returncode == 0, again.stderr
+    merged = [line for line in again.stdout.splitlines() if line.startswith("| ")]
+    assert len(merged) == len(rows)
+    assert merged[:3] == rows[:3]  # the header and the 20-record rows are unchanged
+    assert merged[3] != rows[3] and merged[3].startswith("| 40 | eplan | 1 |")

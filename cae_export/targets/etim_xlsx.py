@@ -38,10 +38,10 @@ def report_product(item_number: str, products: list[ClassifiedProduct], report: 
     """Completeness lines and warnings (both ETIM targets report the same ones: no duplicates)."""
     for product in products:
         line = product.completeness(item_number)
-        if line not in report.notes:
-            report.notes.append(line)
+        if report.first_time(item_number, line):
+            report.note(line)
         for warning in product.warnings:
-            if warning not in report.problems:
+            if report.first_time(item_number, warning):
                 report.error(warning)
 
 
