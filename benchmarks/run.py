@@ -243,7 +243,8 @@ def parent_main(args: argparse.Namespace) -> int:
     unknown = [n for n in names if n not in TARGETS]
     if unknown or not names:
         raise SystemExit(f"unknown target(s) {unknown}; registered: {', '.join(TARGETS)}")
-    cases = [*names, *([",".join(names)] if len(names) > 1 and not args.no_all else [])]
+    singles = [] if args.no_single else names
+    cases = [*singles, *([",".join(names)] if len(names) > 1 and not args.no_all else [])]
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     runs: list[Run] = []
@@ -301,6 +302,8 @@ def main() -> int:
                              "(default: cae-export-bench in the system's temp folder)")
     parser.add_argument("--no-all", action="store_true",
                         help="skip the run with all targets in one build")
+    parser.add_argument("--no-single", action="store_true",
+                        help="skip the runs of each target alone (only all targets together)")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare EPLAN writer")
     parser.add_argument("--table", nargs="+", type=Path, metavar="RESULTS",
                         help="only print the table of saved results.json files (later files "
