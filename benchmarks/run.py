@@ -252,7 +252,10 @@ def parent_main(args: argparse.Namespace) -> int:
         catalog = synthetic_catalog(size, sizes[-1], args.seed, work)
         plan = [(case, jobs) for case in cases for jobs in jobs_list]
         if "eplan" in names and not args.no_bare:
-            plan.append((BARE, 1))
+            # right after the EPLAN runs: the ratio should not depend on how the machine's
+            # speed drifts over a long benchmark
+            after = max((n for n, (case, _) in enumerate(plan) if case == "eplan"), default=-1)
+            plan.insert(after + 1, (BARE, 1))
         for case, jobs in plan:
             log(f"{size:>9,} records  {ALL if ',' in case else case}  jobs {jobs} ...")
             run = measure_run(catalog, case, jobs, size, work)
