@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 # Per-record notes (ETIM completeness) past this many are counted, not kept: a catalog of
 # 100,000 records would otherwise print and hold 100,000 lines.
 MAX_LISTED_NOTES = 100
+# A refused file names its first few problems; the rest would bury the summary.
+MAX_LISTED_DETAILS = 5
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,14 @@ class OutputInvalid(Exception):
     """A written artifact failed its schema; the file was not kept."""
 
     def __init__(self, path: str, details: list[str]) -> None:
-        super().__init__(f"{path}: invalid output: " + "; ".join(details[:5]))
+        super().__init__(f"{path}: invalid output: " + "; ".join(details[:MAX_LISTED_DETAILS]))
         self.path = path
         self.details = details
+
+    def problem(self, prefix: str = "", file: str | None = None) -> Problem:
+        """The refusal as a reported error: ``<prefix>output refused: <first details>``."""
+        return Problem(f"{prefix}output refused: {'; '.join(self.details[:MAX_LISTED_DETAILS])}",
+                       file=file or self.path)
 
     def __reduce__(self) -> tuple[type[OutputInvalid], tuple[str, list[str]]]:
         # rebuilt from its own fields when it comes back from a worker process

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             else:
                 folder_to_jsonl(src, dst, report, advance)
         except OutputInvalid as exc:
-            report.error(Problem(f"output refused: {'; '.join(exc.details[:5])}", file=str(dst)))
+            report.error(exc.problem(file=str(dst)))
     print_problems(report)
     print_summary(f"cae-export convert {src} → {dst}", report)
     return 1 if report.errors else 0

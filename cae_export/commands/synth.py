@@ -12,7 +12,7 @@ from cae_export.bulk import is_jsonl, jsonl_line, record_relpath
 from cae_export.commands.arguments import positive_int
 from cae_export.commands.convert import Advance, lines_check, write_yaml_record
 from cae_export.console import print_problems, print_summary, progress
-from cae_export.problems import OutputInvalid, Problem, RecordError, Report
+from cae_export.problems import OutputInvalid, RecordError, Report
 from cae_export.record import Record
 from cae_export.resources import PACKAGE_DIR
 from cae_export.synth import load_bases, synthesize
@@ -49,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             write_catalog(synthesize(bases, args.count, args.seed), args.out, report, advance)
         except OutputInvalid as exc:
-            report.error(Problem(f"output refused: {'; '.join(exc.details[:5])}",
-                                 file=str(args.out)))
+            report.error(exc.problem(file=str(args.out)))
     print_problems(report)
     print_summary(f"cae-export synth → {args.out}", report)
     return 1 if report.errors else 0

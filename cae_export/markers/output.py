@@ -15,7 +15,7 @@ from cae_export.markers.layout import MarkerGroup, iter_pages, page_count
 from cae_export.markers.pdf import check_pdf, write_pdf
 from cae_export.markers.svg import check_svg, write_svg
 from cae_export.parallel import run_tasks
-from cae_export.problems import OutputInvalid, Problem, Report
+from cae_export.problems import OutputInvalid, Report
 from cae_export.resources import template_path
 from cae_export.tables import TableSchema, write_csv, write_xlsx
 
@@ -74,7 +74,7 @@ def write_outputs(out_dir: Path, groups: list[MarkerGroup], job: str, cards: Car
         try:
             written[kind] = outcomes[kind].get()
         except OutputInvalid as exc:
-            report.error(Problem(f"output refused: {'; '.join(exc.details[:5])}", file=exc.path))
+            report.error(exc.problem())
     if "pdf" in written and "svg" in written:
         _remove_stale_pieces(out_dir, {p.name for p in written["pdf"] + written["svg"]})
     return [path for paths in written.values() for path in paths]

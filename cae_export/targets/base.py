@@ -123,8 +123,7 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
                 with active(timings), timings.measure("finish"):
                     report.files_written += target.finish()
             except OutputInvalid as exc:
-                report.error(Problem(f"{target.name}: output refused: {'; '.join(exc.details[:5])}",
-                                     file=exc.path))
+                report.error(exc.problem(f"{target.name}: "))
     except BaseException:
         for target in targets:
             target.abort()
