@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)$")
 
@@ -26,6 +27,13 @@ def parse_number(text: str) -> int | float:
 
 def canonical(value: int | float | Decimal, max_decimals: int = 6) -> str:
     """Shortest plain decimal text: ``40.0`` -> ``"40"``, ``0.1+0.2`` -> ``"0.3"``, never ``4E+1``."""
+    return _canonical(value, max_decimals)
+
+
+# Drawings and part data repeat the same few thousand numbers (grid positions, sizes) hundreds
+# of thousands of times; typed, so 1, 1.0 and True stay apart.
+@lru_cache(maxsize=16384, typed=True)
+def _canonical(value: int | float | Decimal, max_decimals: int) -> str:
     if isinstance(value, bool):
         raise TypeError("bool is not a number here")
     try:

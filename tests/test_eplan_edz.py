@@ -49,8 +49,8 @@ def test_archive_is_light_lzma2_with_a_plain_header(package: EdzPackage) -> None
     with py7zr.SevenZipFile(io.BytesIO(package.data)) as archive:
         folders = archive.header.main_streams.unpackinfo.folders
     coders = [coder for folder in folders for coder in folder.coders]
-    # one LZMA2 coder (method id 0x21) whose property byte 16 means a 1 MiB dictionary: preset 1
-    assert [(c["method"], c["properties"]) for c in coders] == [(b"\x21", b"\x10")]
+    # one LZMA2 coder (method id 0x21) whose property byte 12 means a 256 KiB dictionary
+    assert [(c["method"], c["properties"]) for c in coders] == [(b"\x21", b"\x0c")]
     next_header = int.from_bytes(package.data[12:20], "little") + START_HEADER_SIZE
     assert package.data[next_header] == PLAIN_HEADER != ENCODED_HEADER
 
