@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Generic, TypeVar
 
 from cae_export.timings import Timings, active, measure, timings_of
@@ -41,23 +41,51 @@ def run_tasks(tasks: Sequence[Task[T]], jobs: int, report: Any = None) -> list[O
     stop the others. Time the workers spend is added to ``report``'s timings (``finish`` and
     what the tasks measure inside it), the main process's waiting as ``wait``.
     """
-    if jobs <= 1 or len(tasks) <= 1:
-        return [_outcome(task) for task in tasks]
-    timings = timings_of(report) if report is not None else None
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_ignore_interrupts)
-    try:
-        futures = [pool.submit(_timed, task) for task in tasks]
-        outcomes = []
-        with measure("wait"):
-            for future in futures:
-                outcome, seconds = future.result()
-                if timings is not None:
-                    timings.merge(seconds)
-                outcomes.append(outcome)
-        return outcomes
-    finally:
-        # on Ctrl-C: tasks not started are dropped, running ones finish their file cleanly
-        pool.shutdown(wait=True, cancel_futures=True)
+    return start_tasks(tasks, jobs, report).outcomes()
+
+
+def start_tasks(tasks: Sequence[Task[T]], jobs: int, report: Any = None) -> RunningTasks[T]:
+    """``run_tasks`` in two steps: the workers start now, ``outcomes()`` waits for them, so the
+    calling process can do other work in between. With one job nothing runs before
+    ``outcomes()`` (in this process, one task after the other)."""
+    return RunningTasks(tasks, jobs, report)
+
+
+class RunningTasks(Generic[T]):
+    def __init__(self, tasks: Sequence[Task[T]], jobs: int, report: Any) -> None:
+        self.tasks = list(tasks)
+        self.timings = timings_of(report) if report is not None else None
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: list[Future[tuple[Outcome[T], dict[str, float]]]] = []
+        if jobs > 1 and len(self.tasks) > 1:
+            self.pool = ProcessPoolExecutor(max_workers=min(jobs, len(self.tasks)),
+                                            initializer=_ignore_interrupts)
+            try:
+                self.futures = [self.pool.submit(_timed, task) for task in self.tasks]
+            except BaseException:
+                self.stop()
+                raise
+
+    def outcomes(self) -> list[Outcome[T]]:
+        if not self.futures:
+            return [_outcome(task) for task in self.tasks]
+        try:
+            outcomes = []
+            with measure("wait"):
+                for future in self.futures:
+                    outcome, seconds = future.result()
+                    if self.timings is not None:
+                        self.timings.merge(seconds)
+                    outcomes.append(outcome)
+            return outcomes
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Drop tasks not started; running ones finish their file cleanly (Ctrl-C, abort)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 def _outcome(task: Task[T]) -> Outcome[T]:

@@ -14,7 +14,7 @@ from conftest import CATALOG
 
 from cae_export.atomic import write_validated
 from cae_export.bulk import iter_pending, jsonl_line
-from cae_export.parallel import run_tasks
+from cae_export.parallel import run_tasks, start_tasks
 from cae_export.problems import OutputInvalid, Report
 from cae_export.synth import load_bases, synthesize
 from cae_export.tables import RowSpool, read_spool
@@ -65,6 +65,31 @@ def timed_step() -> int:
     with measure("probe"):
         time.sleep(0.05)
     return os.getpid()
+
+
+def wait_for(path: Path, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_started_tasks_write_while_the_caller_does_other_work(tmp_path: Path) -> None:
+    # what lets the markers files be written while the other targets finish
+    running = start_tasks([partial(write_text, tmp_path / f"{n}.txt", f"file {n}")
+                           for n in range(2)], jobs=2)
+    assert wait_for(tmp_path / "0.txt", 60), "the workers did not start before outcomes()"
+    assert [o.get()[1].name for o in running.outcomes()] == ["0.txt", "1.txt"]
+
+
+def test_with_one_job_started_tasks_wait_for_outcomes(tmp_path: Path) -> None:
+    running = start_tasks([partial(write_text, tmp_path / "0.txt", "file 0")], jobs=1)
+    time.sleep(0.2)
+    assert not (tmp_path / "0.txt").exists()
+    assert running.outcomes()[0].get()[0] == os.getpid()
+    assert (tmp_path / "0.txt").read_text(encoding="utf-8") == "file 0"
 
 
 def test_time_spent_in_the_workers_is_added_to_the_build_timings() -> None:

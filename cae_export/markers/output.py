@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from cae_export.markers.cards import CardTable
 from cae_export.markers.layout import MarkerGroup, iter_pages, page_count
 from cae_export.markers.pdf import check_pdf, write_pdf
 from cae_export.markers.svg import check_svg, write_svg
-from cae_export.parallel import run_tasks
+from cae_export.parallel import RunningTasks, start_tasks
 from cae_export.problems import OutputInvalid, Report
 from cae_export.resources import template_path
 from cae_export.tables import TableSchema, write_csv, write_xlsx
@@ -60,6 +61,14 @@ def write_outputs(out_dir: Path, groups: list[MarkerGroup], job: str, cards: Car
     With ``jobs > 1`` the four files are written side by side in worker processes; ``groups``
     must then be picklable (spooled groups are, in-memory ones from ``groups_of`` are not).
     """
+    return start_outputs(out_dir, groups, job, cards, report, max_pages, jobs).collect()
+
+
+def start_outputs(out_dir: Path, groups: list[MarkerGroup], job: str, cards: CardTable,
+                  report: Report, max_pages: int | None = None,
+                  jobs: int = 1) -> MarkerOutputs:
+    """``write_outputs`` in two steps: with ``jobs > 1`` the workers start writing now and
+    ``collect()`` waits for them, so the caller can do other work meanwhile."""
     limit = max_pages or MAX_PAGES_PER_FILE
     # longest first, so the workers finish close together
     tasks = {
@@ -68,16 +77,34 @@ def write_outputs(out_dir: Path, groups: list[MarkerGroup], job: str, cards: Car
         "pdf": partial(write_sheet_files, out_dir, groups, job, cards, limit, "pdf"),
         "csv": partial(write_table_csv, out_dir, groups),
     }
-    outcomes = dict(zip(tasks, run_tasks(list(tasks.values()), jobs, report), strict=True))
-    written: dict[str, list[Path]] = {}
-    for kind in ("csv", "xlsx", "pdf", "svg"):
-        try:
-            written[kind] = outcomes[kind].get()
-        except OutputInvalid as exc:
-            report.error(exc.problem())
-    if "pdf" in written and "svg" in written:
-        _remove_stale_pieces(out_dir, {p.name for p in written["pdf"] + written["svg"]})
-    return [path for paths in written.values() for path in paths]
+    return MarkerOutputs(out_dir, list(tasks), start_tasks(list(tasks.values()), jobs, report),
+                         report)
+
+
+@dataclass
+class MarkerOutputs:
+    """The marker files being written; ``collect`` reports refused ones and tidies up."""
+
+    out_dir: Path
+    kinds: list[str]
+    running: RunningTasks[list[Path]]
+    report: Report
+
+    def collect(self) -> list[Path]:
+        outcomes = dict(zip(self.kinds, self.running.outcomes(), strict=True))
+        written: dict[str, list[Path]] = {}
+        for kind in ("csv", "xlsx", "pdf", "svg"):
+            try:
+                written[kind] = outcomes[kind].get()
+            except OutputInvalid as exc:
+                self.report.error(exc.problem())
+        if "pdf" in written and "svg" in written:
+            _remove_stale_pieces(self.out_dir,
+                                 {p.name for p in written["pdf"] + written["svg"]})
+        return [path for paths in written.values() for path in paths]
+
+    def stop(self) -> None:
+        self.running.stop()
 
 
 def write_table_csv(out_dir: Path, groups: list[MarkerGroup]) -> list[Path]:

@@ -60,6 +60,10 @@ class Target(ABC):
     def add(self, record: Record, rendered: Any) -> None:
         """Stream one rendered fragment into the outputs."""
 
+    def start_finish(self) -> None:  # noqa: B027 - optional hook
+        """Start output work that may run in worker processes while the other targets
+        finish (called for every target before the first ``finish``)."""
+
     @abstractmethod
     def finish(self) -> int:
         """Validate and atomically write the outputs; return how many files were written."""
@@ -118,6 +122,10 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
                 if progress:
                     progress(1)
                 _merge(item, results, targets, report, timings)
+        # every target's background work first, so it overlaps the others' finish
+        with active(timings), timings.measure("finish"):
+            for target in targets:
+                target.start_finish()
         for target in targets:
             try:
                 with active(timings), timings.measure("finish"):

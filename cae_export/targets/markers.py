@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from cae_export.markers.cards import NO_CARD, CardTable
 from cae_export.markers.generate import Marker, MarkerError, consolidate, part_markers
 from cae_export.markers.layout import MarkerGroup
-from cae_export.markers.output import card_notes, write_outputs
+from cae_export.markers.output import MarkerOutputs, card_notes, start_outputs
 from cae_export.problems import RecordError, Report
 from cae_export.record import Record
 from cae_export.tables import RowSpool, read_spool
@@ -99,6 +99,7 @@ class MarkersTarget(Target):
         self.cards = CardTable.load()
         self.spools: dict[str, CardSpool] = {}
         self.seen: set[str] = set()
+        self.outputs: MarkerOutputs | None = None
 
     @classmethod
     def prepare(cls, options: BuildOptions) -> CardTable:
@@ -122,19 +123,28 @@ class MarkersTarget(Target):
                 spool = self.spools[marker.card] = CardSpool(marker.card)
             spool.add(marker, repeated=repeated)
 
+    def start_finish(self) -> None:
+        # named cards first (by item number), parts without a card last
+        order = sorted(self.spools, key=lambda card: (card == NO_CARD, card))
+        groups = [self.spools[card].group() for card in order]
+        self.report.notes.extend(card_notes(groups, self.cards))
+        self.outputs = start_outputs(self.out_dir / SUBFOLDER, groups, JOB_NAME, self.cards,
+                                     self.report, self.options.extra.get(MAX_PAGES_OPTION),
+                                     jobs=self.options.jobs)
+
     def finish(self) -> int:
         try:
-            # named cards first (by item number), parts without a card last
-            order = sorted(self.spools, key=lambda card: (card == NO_CARD, card))
-            groups = [self.spools[card].group() for card in order]
-            self.report.notes.extend(card_notes(groups, self.cards))
-            return len(write_outputs(self.out_dir / SUBFOLDER, groups, JOB_NAME, self.cards,
-                                     self.report, self.options.extra.get(MAX_PAGES_OPTION),
-                                     jobs=self.options.jobs))
+            if self.outputs is None:
+                self.start_finish()
+            assert self.outputs is not None
+            return len(self.outputs.collect())
         finally:
             self.abort()
 
     def abort(self) -> None:
+        if self.outputs is not None:
+            self.outputs.stop()  # the workers read the spools: stop them before removing those
+            self.outputs = None
         for spool in self.spools.values():
             spool.close()
         self.spools.clear()
