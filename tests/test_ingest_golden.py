@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,11 @@ def test_fast_and_full_schema_checks_agree() -> None:
         lambda d: d["downloads"].append({"title": "x", "date": "2019-13-45"}),
         lambda d: d["connection"].update(poles=0),
         lambda d: d["classification"].update(etim=[{"release": "9.0", "class": "EC12"}]),
+        # inside definitions the fast check inlines (rating, range, unit)
+        lambda d: d["electrical"]["ratings"][0].update(pollution_degree=5),
+        lambda d: d["electrical"]["ratings"][0].update(unit="kV"),
+        lambda d: d["electrical"]["ratings"].append({"standard": "x", "quantity": "rated_current",
+                                                     "value": 1, "unit": "A"}),
     ):
         data = copy.deepcopy(base)
         data.setdefault("classification", {})
@@ -73,3 +79,9 @@ def test_fast_and_full_schema_checks_agree() -> None:
             fast_record_check()(data)
         assert schema_problems(data)
     assert schema_problems(base) == []
+
+
+def test_the_fast_check_has_no_references_left() -> None:
+    from cae_export.record import inline_local_refs, record_validator
+
+    assert "$ref" not in json.dumps(inline_local_refs(record_validator().schema))
