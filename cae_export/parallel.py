@@ -1,7 +1,7 @@
 """Independent pieces of output work (one file each) run side by side in worker processes.
 
 A target's ``finish`` may have several files to write and check that do not depend on each
-other (a marker list as CSV and XLSX, a sheet as PDF and SVG). ``run_tasks`` runs such tasks
+other (a marker list as CSV and XLSX, a sheet as PDF and SVG). ``start_tasks`` runs such tasks
 in up to ``jobs`` processes and hands back each task's outcome in the order given, so what is
 written does not depend on which worker finished first. Tasks must be picklable (module-level
 functions, ``functools.partial`` of them) and return picklable results.
@@ -34,20 +34,16 @@ class Outcome(Generic[T]):
         return self.result  # type: ignore[return-value]
 
 
-def run_tasks(tasks: Sequence[Task[T]], jobs: int, report: Any = None) -> list[Outcome[T]]:
-    """Run every task (in ``jobs`` worker processes when ``jobs > 1``); outcomes in task order.
+def start_tasks(tasks: Sequence[Task[T]], jobs: int, report: Any = None) -> RunningTasks[T]:
+    """Start every task (in ``jobs`` worker processes when ``jobs > 1``); ``outcomes()`` waits
+    for them and gives their outcomes in task order, so the calling process can do other work
+    in between. With one job nothing runs before ``outcomes()`` (in this process, one task
+    after the other).
 
     A task's ``Exception`` is caught and returned in its outcome, so one refused file does not
     stop the others. Time the workers spend is added to ``report``'s timings (``finish`` and
     what the tasks measure inside it), the main process's waiting as ``wait``.
     """
-    return start_tasks(tasks, jobs, report).outcomes()
-
-
-def start_tasks(tasks: Sequence[Task[T]], jobs: int, report: Any = None) -> RunningTasks[T]:
-    """``run_tasks`` in two steps: the workers start now, ``outcomes()`` waits for them, so the
-    calling process can do other work in between. With one job nothing runs before
-    ``outcomes()`` (in this process, one task after the other)."""
     return RunningTasks(tasks, jobs, report)
 
 

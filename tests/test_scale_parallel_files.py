@@ -14,7 +14,7 @@ from conftest import CATALOG
 
 from cae_export.atomic import write_validated
 from cae_export.bulk import iter_pending, jsonl_line
-from cae_export.parallel import run_tasks, start_tasks
+from cae_export.parallel import start_tasks
 from cae_export.problems import OutputInvalid, Report
 from cae_export.synth import load_bases, synthesize
 from cae_export.tables import RowSpool, read_spool
@@ -36,7 +36,7 @@ def write_text(path: Path, text: str) -> tuple[int, Path]:
 
 def test_outcomes_come_back_in_task_order_from_worker_processes(tmp_path: Path) -> None:
     tasks = [partial(write_text, tmp_path / f"{n}.txt", f"file {n}") for n in range(6)]
-    outcomes = run_tasks(tasks, jobs=2)
+    outcomes = start_tasks(tasks, jobs=2).outcomes()
     results = [o.get() for o in outcomes]
     assert [path.name for _, path in results] == [f"{n}.txt" for n in range(6)]
     assert os.getpid() not in {pid for pid, _ in results}
@@ -47,7 +47,7 @@ def test_a_refused_file_comes_back_as_its_error_and_the_others_are_written(tmp_p
     tasks = [partial(write_text, tmp_path / "a.txt", "fine"),
              partial(write_text, tmp_path / "b.txt", "bad"),
              partial(write_text, tmp_path / "c.txt", "also fine")]
-    first, refused, last = run_tasks(tasks, jobs=2)
+    first, refused, last = start_tasks(tasks, jobs=2).outcomes()
     with pytest.raises(OutputInvalid) as caught:
         refused.get()
     assert caught.value.path == str(tmp_path / "b.txt")
@@ -57,7 +57,7 @@ def test_a_refused_file_comes_back_as_its_error_and_the_others_are_written(tmp_p
 
 
 def test_one_job_runs_the_tasks_here(tmp_path: Path) -> None:
-    outcomes = run_tasks([partial(write_text, tmp_path / "a.txt", "x")], jobs=2)
+    outcomes = start_tasks([partial(write_text, tmp_path / "a.txt", "x")], jobs=2).outcomes()
     assert outcomes[0].get()[0] == os.getpid()
 
 
@@ -95,7 +95,8 @@ def test_with_one_job_started_tasks_wait_for_outcomes(tmp_path: Path) -> None:
 def test_time_spent_in_the_workers_is_added_to_the_build_timings() -> None:
     report = Report()
     with active(timings_of(report)), timings_of(report).measure("finish"):
-        pids = [o.get() for o in run_tasks([timed_step, timed_step], jobs=2, report=report)]
+        running = start_tasks([timed_step, timed_step], jobs=2, report=report)
+        pids = [o.get() for o in running.outcomes()]
     seconds = timings_of(report).seconds
     assert os.getpid() not in pids
     assert seconds["finish/probe"] >= 0.1  # both workers' steps, under the phase they ran in

@@ -82,10 +82,6 @@ def _svg_context(pages: list[Page], title: str) -> dict[str, Any]:
             "font_family": FONT_FAMILY}
 
 
-def render_svg(pages: list[Page], title: str) -> str:
-    return _template().render(**_svg_context(pages, title))
-
-
 def write_svg(path: Path, pages: list[Page], title: str) -> None:
     # streamed in template chunks: the file text is never held whole in memory
     with path.open("w", encoding="utf-8") as handle:
