@@ -45,6 +45,7 @@ def test_a_bad_yaml_record_is_named_and_the_others_converted(tmp_path: Path, cap
     err = capsys.readouterr().err
     assert "zz-bad.yaml" in err and "field commercial.country_of_origin" in err
     assert len(out.read_text(encoding="utf-8").splitlines()) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "src"]  # no temp file
 
 
 def test_bad_and_repeated_lines_are_named_and_the_others_converted(tmp_path: Path,

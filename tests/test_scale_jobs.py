@@ -157,3 +157,36 @@ def test_bad_lines_are_reported_the_same_with_workers(synthetic: Path, tmp_path:
     assert outcome(one) == outcome(two)
     assert [(p.line, p.field) for p in two.problems if p.line in (41, 42)] == [
         (41, "schema_version"), (42, None)]
+
+
+def test_bad_lines_in_a_parallel_build_are_named_and_leave_only_finished_files(
+        synthetic: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = synthetic.read_text(encoding="utf-8").splitlines()[:100]
+    lines[40] = lines[40].replace('"schema_version":1', '"schema_version":2')
+    lines[41] = "{not json"
+    catalog = tmp_path / "bad.jsonl"
+    catalog.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(catalog), "--out", str(out), "--jobs", "2",
+                 "--target", "eplan,markers"]) == 1
+    err = capsys.readouterr().err
+    item = lines[40].split('"item_number":"', 1)[1].split('"', 1)[0]
+    assert f"{catalog}:41: record {item}: field schema_version: 1 was expected" in err
+    assert f"{catalog}:42: not valid JSON" in err
+    assert "Traceback" not in err
+    # the 98 good records are written; no temporary file is left beside them
+    assert sorted(tree(out)) == ["eplan/parts.xml", "markers/markers.csv",
+                                 "markers/markers.pdf", "markers/markers.svg",
+                                 "markers/markers.xlsx"]
+    assert (out / "eplan" / "parts.xml").read_text(encoding="utf-8").count("<part ") == 98
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_a_job_count_below_one_is_a_usage_error_and_writes_nothing(
+        jobs: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["build", "--out", str(tmp_path / "out"), "--jobs", jobs])
+    assert exc.value.code == 2
+    assert (f"argument --jobs: --jobs wants a whole number of 1 or more, not {jobs!r}"
+            in capsys.readouterr().err)
+    assert not (tmp_path / "out").exists()

@@ -149,8 +149,11 @@ def test_command_writes_a_yaml_folder_when_out_is_not_json_lines(tmp_path: Path)
     assert all(isinstance(item.load(), Record) for item in iter_pending(out))
 
 
-def test_command_refuses_a_count_below_one(tmp_path: Path) -> None:
+def test_command_refuses_a_count_below_one(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["synth", "--count", "0", "--out", str(tmp_path / "x.jsonl")])
     assert exc.value.code == 2
+    assert ("argument --count: --count wants a whole number of 1 or more, not '0'"
+            in capsys.readouterr().err)
     assert not (tmp_path / "x.jsonl").exists()
