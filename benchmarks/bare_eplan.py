@@ -1,7 +1,7 @@
 """The practical limit for the EPLAN target: the same parts-management document, written with
 lxml elements built directly - no templates, no schema validation, no record schema check.
 
-It takes its values from the same part model as the target (``cae_export.eplan.model``), so
+It takes its values from the same part model as the target (``cae_export.formats.eplan.model``), so
 the two write the same document (the tests compare them after canonicalisation) and the time
 ratio between them is the cost of templates plus validation.
 """
@@ -16,8 +16,8 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
-from cae_export.eplan.model import Part, build_part, mapping
-from cae_export.problems import RecordError
+from cae_export.core.problems import RecordError
+from cae_export.formats.eplan.model import Part, build_part, mapping
 from cae_export.record import Record
 
 SPOOL_CHUNK = 1 << 20

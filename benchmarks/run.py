@@ -45,8 +45,8 @@ BARE = "bare-eplan"
 def time_validation() -> None:
     """Book schema checks under ``validate`` wherever they run (file-level checks go through
     ``finish_atomic``; the EPLAN target also checks each part fragment as it renders it)."""
-    from cae_export import atomic
-    from cae_export.timings import measure
+    from cae_export.core import atomic
+    from cae_export.core.timings import measure
 
     finish_atomic = atomic.finish_atomic
 
@@ -62,7 +62,7 @@ def time_validation() -> None:
     atomic.finish_atomic = lambda tmp, path, validate: finish_atomic(tmp, path,
                                                                      timed_validator(validate))
     try:
-        from cae_export.eplan import parts
+        from cae_export.formats.eplan import view as parts
     except ImportError:  # no EPLAN target in this tree
         return
     validated_fragment = parts.validated_fragment
@@ -74,11 +74,11 @@ def time_validation() -> None:
 
 
 def child_build(catalog: Path, names: list[str], jobs: int, out: Path) -> dict[str, Any]:
-    from cae_export.bulk import iter_pending
-    from cae_export.problems import Report
-    from cae_export.targets import TARGETS, BuildOptions
-    from cae_export.targets.base import run_build
-    from cae_export.timings import timings_of
+    from cae_export.catalog import iter_pending
+    from cae_export.core.problems import Report
+    from cae_export.core.timings import timings_of
+    from cae_export.pipeline import BuildOptions, run_build
+    from cae_export.registry import TARGETS
 
     time_validation()
     report = Report()
@@ -235,7 +235,7 @@ def parse_list(text: str) -> list[str]:
 
 
 def parent_main(args: argparse.Namespace) -> int:
-    from cae_export.targets import TARGETS
+    from cae_export.registry import TARGETS
 
     sizes = sorted(int(s.replace("_", "")) for s in parse_list(args.sizes))
     jobs_list = sorted({int(j) for j in parse_list(args.jobs)})

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from cae_export import __version__
 from cae_export.console import stderr
-from cae_export.problems import RecordError
+from cae_export.core.problems import RecordError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

@@ -1,20 +1,36 @@
-"""The catalog record: loading, schema validation, typed access, canonical YAML."""
+"""The catalog record: schema validation and typed access (catalog I/O is in ``catalog``)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import fastjsonschema
 import jsonschema
-import yaml
 
-from cae_export.problems import Problem, RecordError
-from cae_export.resources import SafeDumper, SafeLoader, schema_path
+from cae_export.core.paths import resolve
+from cae_export.core.problems import RecordError
+from cae_export.core.resources import schema_path
+from cae_export.record_types import (
+    Approval,
+    ClassificationEclassItem,
+    ClassificationEtimItem,
+    Commercial,
+    Connection,
+    ConnectionSection,
+    Download,
+    Geometry,
+    Manufacturer,
+    Material,
+    Mechanical,
+    Rating,
+    RecordData,
+    RelatedItem,
+    Temperatures,
+)
 
 RECORD_SCHEMA_FILE = "record.schema.json"
 
@@ -81,9 +97,14 @@ def schema_problems(data: Any) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Record:
-    """A validated catalog record with typed access to what the targets need."""
+    """A validated catalog record with typed access to its parts.
 
-    data: dict[str, Any]
+    ``data`` stays the plain mapping that was loaded and schema-checked (no copy, no objects
+    built per record: loading stays as fast as parsing); the properties give its parts their
+    types from ``record_types``, generated from the record schema.
+    """
+
+    data: RecordData
     source: str = ""
 
     @classmethod
@@ -103,7 +124,7 @@ class Record:
         return self.data["item_number"]
 
     @property
-    def manufacturer(self) -> dict[str, str]:
+    def manufacturer(self) -> Manufacturer:
         return self.data["manufacturer"]
 
     @property
@@ -131,20 +152,89 @@ class Record:
     def url(self) -> str | None:
         return self.data.get("url")
 
-    def get(self, dotted: str, default: Any = None) -> Any:
-        """``record.get("geometry.width.value")``."""
-        node: Any = self.data
-        for part in dotted.split("."):
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            else:
-                return default
-        return node
+    def get(self, path: str, default: Any = None) -> Any:
+        """The value at a record path (``core.paths`` syntax, as the mapping files use), for
+        data-driven lookups; code reads the record through the typed properties."""
+        value = resolve(self.data, path)
+        return default if value is None else value
+
+    @property
+    def features(self) -> list[str]:
+        return self.data.get("features", [])
+
+    @property
+    def overview(self) -> list[str]:
+        return self.data.get("overview", [])
+
+    # sections -----------------------------------------------------------------------------
+    @property
+    def ratings(self) -> list[Rating]:
+        return self.data.get("electrical", {}).get("ratings", [])
+
+    @property
+    def connection(self) -> ConnectionSection:
+        return self.data.get("connection", {})
+
+    @property
+    def connections(self) -> list[Connection]:
+        return self.connection.get("connections", [])
+
+    @property
+    def geometry(self) -> Geometry:
+        return self.data.get("geometry", {})
+
+    @property
+    def mechanical(self) -> Mechanical:
+        return self.data.get("mechanical", {})
+
+    @property
+    def material(self) -> Material:
+        return self.data.get("material", {})
+
+    @property
+    def temperatures(self) -> Temperatures:
+        return self.data.get("temperatures", {})
+
+    @property
+    def commercial(self) -> Commercial:
+        return self.data.get("commercial", {})
+
+    @property
+    def gtin(self) -> str | None:
+        return self.commercial.get("gtin")
+
+    @property
+    def etim(self) -> list[ClassificationEtimItem]:
+        return self.data.get("classification", {}).get("etim", [])
+
+    @property
+    def eclass(self) -> list[ClassificationEclassItem]:
+        return self.data.get("classification", {}).get("eclass", [])
+
+    @property
+    def unspsc(self) -> str | None:
+        return self.data.get("classification", {}).get("unspsc")
+
+    @property
+    def approvals(self) -> list[Approval]:
+        return self.data.get("approvals", [])
+
+    @property
+    def counterparts(self) -> list[RelatedItem]:
+        return self.data.get("counterparts", [])
+
+    @property
+    def accessories(self) -> list[RelatedItem]:
+        return self.data.get("accessories", [])
+
+    @property
+    def downloads(self) -> list[Download]:
+        return self.data.get("downloads", [])
 
     # connections --------------------------------------------------------------------------
     @property
     def pole_count(self) -> int | None:
-        conn = self.data.get("connection", {})
+        conn = self.connection
         if "poles" in conn:
             return conn["poles"]
         per_connection = [c["poles"] for c in conn.get("connections", []) if "poles" in c]
@@ -152,7 +242,7 @@ class Record:
 
     @property
     def connection_points(self) -> int | None:
-        conn = self.data.get("connection", {})
+        conn = self.connection
         return conn.get("connection_points") or conn.get("clamping_units") or self.pole_count
 
     @property
@@ -163,88 +253,17 @@ class Record:
         return 1
 
     @property
+    def marking_field(self) -> str:
+        """The record field the pole designations come from."""
+        return ("mechanical.potential_marking" if self.mechanical.get("potential_marking")
+                else "mechanical.marking")
+
+    @property
     def pole_designations(self) -> list[str]:
         """Per pole: the potential marking (N, PE1, …) if the sheet gives one, else the pole number."""
-        mech = self.data.get("mechanical", {})
+        mech = self.mechanical
         marking = mech.get("potential_marking") or mech.get("marking")
         poles = self.pole_count
         if marking and (poles is None or len(marking) == poles):
             return list(marking)
         return [str(n) for n in range(1, (poles or 0) + 1)]
-
-    @property
-    def gtin(self) -> str | None:
-        return self.get("commercial.gtin")
-
-    @property
-    def counterparts(self) -> list[dict[str, Any]]:
-        return self.data.get("counterparts", [])
-
-    @property
-    def accessories(self) -> list[dict[str, Any]]:
-        return self.data.get("accessories", [])
-
-    @property
-    def etim(self) -> list[dict[str, str]]:
-        return self.get("classification.etim", [])
-
-
-# YAML -------------------------------------------------------------------------------------
-
-class _RecordDumper(SafeDumper):  # type: ignore[misc,valid-type]
-    pass
-
-
-def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_RecordDumper.add_representer(str, _str_representer)
-
-
-def dump_yaml(data: dict[str, Any]) -> str:
-    """Readable, diffable, deterministic: key order as built, unicode kept, block style."""
-    return yaml.dump(data, Dumper=_RecordDumper, sort_keys=False, allow_unicode=True, width=100,
-                     default_flow_style=False)
-
-
-def load_yaml_text(text: str, source: str) -> Any:
-    try:
-        return yaml.load(text, Loader=SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise RecordError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=source,
-                          line=line) from None
-
-
-def load_record_file(path: Path) -> Record:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise RecordError(f"not UTF-8 (byte {exc.start})", file=str(path)) from None
-    data = load_yaml_text(text, str(path))
-    return Record.from_data(data, str(path))
-
-
-# catalogs ---------------------------------------------------------------------------------
-
-def catalog_files(root: Path) -> list[Path]:
-    """Record files of a catalog folder in a stable order."""
-    if root.is_file():
-        return [root]
-    return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-
-
-def iter_catalog(root: Path) -> Iterator[Record | Problem]:
-    """Yield each record of a catalog (folder of YAML files or a JSON Lines file), or the problem
-    that kept it from loading. Never raises for a bad record."""
-    from cae_export.bulk import iter_pending, load_all  # bulk builds on this module
-
-    yield from load_all(iter_pending(root))
-
-
-def record_filename(item_number: str) -> str:
-    """``770-744/062-000`` -> ``770-744_062-000.yaml`` (a ``/`` cannot be in a file name)."""
-    return item_number.replace("/", "_") + ".yaml"

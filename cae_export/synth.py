@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from cae_export.bulk import iter_pending
-from cae_export.problems import Problem, RecordError
+from cae_export.catalog import iter_pending
+from cae_export.core.problems import Problem, RecordError
 from cae_export.record import Record
 
 MIN_POLES, MAX_POLES = 2, 24

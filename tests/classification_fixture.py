@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cae_export.etim_model import write_table
+from cae_export.formats.etim.release import write_table
 
 FOLDER = Path(__file__).parent / "fixtures" / "etim_model" / "ETIM-9.0-TEST-CSV-METRIC"
 

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 from test_classification_targets import ITEM, MODEL, all_files, build, copy_catalog, edit_record, sheet
 
-from cae_export.classification import convert
-from cae_export.problems import RecordError
+from cae_export.core.problems import RecordError
+from cae_export.formats.etim.classification import convert
 
 OUTPUTS = ["eclass/eclass-properties.xlsx", "etim/etim-features.xlsx", "etim/etim-xchange.json"]
 

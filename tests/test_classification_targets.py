@@ -14,10 +14,10 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from cae_export.bulk import jsonl_line
+from cae_export.catalog import jsonl_line
 from cae_export.cli import main
-from cae_export.etim_model import load_model
-from cae_export.problems import MAX_LISTED_NOTES
+from cae_export.core.problems import MAX_LISTED_NOTES
+from cae_export.formats.etim.release import load_model
 from cae_export.synth import load_bases, synthesize
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ CATALOG = REPO / "catalog"
 MODEL = REPO / "tests" / "fixtures" / "etim_model" / "ETIM-9.0-TEST-CSV-METRIC"
 GOLDEN = REPO / "tests" / "golden" / "classification"
 OFFICIAL_SCHEMA = REPO.parent / "shared" / "reference" / "etim-xchange-2.0.schema.json"
-PROJECT_SCHEMA = REPO / "templates" / "etim-xchange" / "xchange.schema.json"
+PROJECT_SCHEMA = REPO / "templates" / "etim" / "xchange.schema.json"
 TARGETS = "etim-xlsx,eclass-xlsx,etim-xchange"
 ITEM = "831-1104/322-004"
 EC001284_FEATURES = ["EF000008", "EF000040", "EF000049", "EF000007", "EF005474", "EF000003",

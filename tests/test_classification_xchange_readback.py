@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cae_export.problems import OutputInvalid
-from cae_export.targets.etim_xchange import EtimXchange
+from cae_export.core.problems import OutputInvalid
+from cae_export.formats.etim.xchange import EtimXchange
 
 GOOD = ('{"SchemaVersion": "2.0", "Supplier": [{"SupplierName": "W", '
         '"Product": [{"A": 1}, {"A": {"B": 2}}]}]}')

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from cae_export.eplan.model import build_part, part_number
-from cae_export.eplan.parts import render_record
-from cae_export.eplan.xml import document_errors, safe_parser
-from cae_export.problems import Report
-from cae_export.record import Record, dump_yaml, load_record_file
-from cae_export.targets import TARGETS, BuildOptions
-from cae_export.targets.base import run_build
+from cae_export.catalog import dump_yaml, load_record_file
+from cae_export.core.problems import Report
+from cae_export.formats.eplan.model import build_part, part_number
+from cae_export.formats.eplan.view import render_record
+from cae_export.formats.eplan.xml import document_errors, safe_parser
+from cae_export.pipeline import BuildOptions, run_build
+from cae_export.record import Record
+from cae_export.registry import TARGETS
 from tests.conftest import CATALOG, run_cli
 
 SOURCE = CATALOG / "wago" / "770-1324.yaml"

@@ -10,9 +10,9 @@ import py7zr
 import pytest
 from lxml import etree
 
-from cae_export.eplan.edz import edz_errors
-from cae_export.eplan.xml import document_errors, safe_parser
-from cae_export.record import load_record_file
+from cae_export.catalog import load_record_file
+from cae_export.formats.eplan.edz import edz_errors
+from cae_export.formats.eplan.xml import document_errors, safe_parser
 from tests.conftest import CATALOG, REPO, run_cli
 
 GOLDEN = REPO / "tests" / "golden" / "eplan"

@@ -10,18 +10,25 @@ from pathlib import Path
 import py7zr
 import pytest
 
-from cae_export.eplan.edz import archive_entries, edz_errors
-from cae_export.problems import RecordError
-from cae_export.record import Record, load_record_file
-from cae_export.targets import BuildOptions
-from cae_export.targets import edz as edz_target
-from cae_export.targets.edz import EdzPackage, EdzTarget
+from cae_export.catalog import load_record_file
+from cae_export.core.problems import RecordError
+from cae_export.formats.eplan import edz_target
+from cae_export.formats.eplan.edz import archive_entries, edz_errors
+from cae_export.formats.eplan.edz_target import EdzPackage, EdzTarget
+from cae_export.formats.eplan.view import PartView, render_record
+from cae_export.pipeline import BuildOptions
+from cae_export.record import Record
 from tests.conftest import CATALOG, REPO
 
 GOLDEN = REPO / "tests" / "golden" / "eplan" / "edz"
 # 7z start header: 6-byte signature, 2 version bytes, 4-byte CRC, then the next header's offset.
 START_HEADER_SIZE = 32
 PLAIN_HEADER, ENCODED_HEADER = 0x01, 0x17
+
+
+def render_edz(record: Record) -> EdzPackage:
+    """What the edz target renders for a record, given its part view."""
+    return EdzTarget.render(record, {PartView: render_record(record)}, BuildOptions(), None)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +38,7 @@ def record() -> Record:
 
 @pytest.fixture(scope="module")
 def package(record: Record) -> EdzPackage:
-    return EdzTarget.render(record, BuildOptions(), None)
+    return render_edz(record)
 
 
 def test_render_returns_the_finished_checked_package(package: EdzPackage) -> None:
@@ -42,7 +49,7 @@ def test_render_returns_the_finished_checked_package(package: EdzPackage) -> Non
 
 
 def test_render_is_repeatable(record: Record, package: EdzPackage) -> None:
-    assert EdzTarget.render(record, BuildOptions(), None).data == package.data
+    assert render_edz(record).data == package.data
 
 
 def test_archive_is_light_lzma2_with_a_plain_header(package: EdzPackage) -> None:
@@ -76,7 +83,7 @@ def test_a_package_that_fails_its_check_is_refused_in_render(
 
     monkeypatch.setattr(edz_target, "package_items", broken_items)
     with pytest.raises(RecordError) as caught:
-        EdzTarget.render(record, BuildOptions(), None)
+        render_edz(record)
     problem = caught.value.problem
     assert problem.record == "770-1324"
     assert "WAGO.770-1324" in problem.message and "P_ARTICLE_PARTTYPE" in problem.message

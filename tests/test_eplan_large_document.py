@@ -6,11 +6,10 @@ from pathlib import Path
 
 from conftest import CATALOG
 
-from cae_export.problems import Report
-from cae_export.record import iter_catalog
-from cae_export.targets import BuildOptions
-from cae_export.targets import eplan as eplan_module
-from cae_export.targets.base import run_build
+from cae_export.catalog import iter_catalog
+from cae_export.core.problems import Report
+from cae_export.formats.eplan import parts_target as eplan_module
+from cae_export.pipeline import BuildOptions, run_build
 
 
 def build(out: Path) -> Report:
@@ -48,14 +47,16 @@ def test_frame_check_refuses_a_broken_frame(tmp_path: Path, monkeypatch) -> None
 
 
 
-def test_eplan_and_edz_share_one_rendering_per_record(monkeypatch) -> None:
-    from cae_export.eplan import parts
+def test_eplan_and_edz_share_one_rendering_per_record(tmp_path: Path, monkeypatch) -> None:
+    from cae_export.formats.eplan import edz_target, view
 
     calls: list[str] = []
-    original = parts._render
-    monkeypatch.setattr(parts, "_render", lambda record: (calls.append(record.item_number),
-                                                          original(record))[1])
+    original = view.render_record
+    monkeypatch.setattr(view, "render_record", lambda record: (calls.append(record.item_number),
+                                                               original(record))[1])
     first, second = [r for r in iter_catalog(CATALOG)][:2]
-    assert parts.render_record(first) is parts.render_record(first)
-    assert parts.render_record(second).item_number == second.item_number
+    report = Report()
+    run_build([first, second], [eplan_module.EplanTarget, edz_target.EdzTarget], tmp_path,
+              BuildOptions(), report)
+    assert not report.errors and len(list((tmp_path / "edz").iterdir())) == 2
     assert calls == [first.item_number, second.item_number]

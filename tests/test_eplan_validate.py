@@ -9,8 +9,8 @@ from pathlib import Path
 import py7zr
 import pytest
 
-from cae_export.eplan.edz import edz_errors
-from cae_export.eplan.xml import document_errors
+from cae_export.formats.eplan.edz import edz_errors
+from cae_export.formats.eplan.xml import document_errors
 from tests.conftest import CATALOG, REPO, run_cli
 
 GOLDEN = REPO / "tests" / "golden" / "eplan"

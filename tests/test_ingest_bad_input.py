@@ -61,7 +61,7 @@ def test_bad_value_error_names_the_line(tmp_path: Path, cli) -> None:
 
 
 def test_approximate_force_with_note_parses(tmp_path: Path) -> None:
-    from cae_export.ingest import parse_datasheet
+    from cae_export.formats.datasheet import parse_datasheet
 
     data, problems = parse_datasheet(SOCKET, "770-1324.txt")
     assert not problems
@@ -78,7 +78,7 @@ def test_unknown_line_is_kept_and_reported(tmp_path: Path, cli) -> None:
     assert result.returncode == 0, result.stderr
     assert "warning:" in result.stderr and "Frobnication level" in result.stderr
     assert "A loose remark" in result.stderr
-    from cae_export.record import load_record_file
+    from cae_export.catalog import load_record_file
 
     record = load_record_file(tmp_path / "out" / "wago" / "770-1324.yaml")
     unmapped = record.data["unmapped"]

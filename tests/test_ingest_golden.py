@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import CATALOG, DATASHEETS
 
-from cae_export.ingest import ingest_files
-from cae_export.record import load_record_file
+from cae_export.catalog import load_record_file
+from cae_export.formats.datasheet import ingest_files
 
 SHEETS = sorted(DATASHEETS.glob("*.txt"))
 

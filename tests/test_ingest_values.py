@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from conftest import DATASHEETS
 
-from cae_export.ingest import parse_datasheet
+from cae_export.formats.datasheet import parse_datasheet
 from cae_export.record import Record
 
 

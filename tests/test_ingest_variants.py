@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import DATASHEETS
 
-from cae_export.ingest import parse_datasheet
+from cae_export.formats.datasheet import parse_datasheet
 
 SHEETS = ["wago_770-1324.txt", "wago_770-744_062-000.txt", "wago_831-1104_322-004.txt",
           "wago_2004-407.txt"]

@@ -9,21 +9,20 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from cae_export.markers.cards import NO_CARD, CardTable
-from cae_export.markers.fit import TextDoesNotFit, fitted_size, text_width_pt
-from cae_export.markers.job import read_job
-from cae_export.markers.layout import layout_pages
-from cae_export.markers.pdf import check_pdf
-from cae_export.markers.run import run_jobs
-from cae_export.problems import OutputInvalid, RecordError, Report
-from cae_export.resources import data_path
+from cae_export.core.problems import OutputInvalid, RecordError, Report
+from cae_export.formats.markers.cards import CARD_TABLE, NO_CARD, CardTable
+from cae_export.formats.markers.fit import TextDoesNotFit, fitted_size, text_width_pt
+from cae_export.formats.markers.job import read_job
+from cae_export.formats.markers.layout import layout_pages
+from cae_export.formats.markers.pdf import check_pdf
+from cae_export.formats.markers.run import run_jobs
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO / "catalog"
 
 
 def table_data() -> dict:
-    return yaml.safe_load(data_path("marker_cards.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load(CARD_TABLE.read_text(encoding="utf-8"))
 
 
 def test_shipped_table() -> None:

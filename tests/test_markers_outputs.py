@@ -20,8 +20,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from cae_export.cli import main
-from cae_export.markers.svg import check_svg
-from cae_export.problems import OutputInvalid
+from cae_export.core.problems import OutputInvalid
+from cae_export.formats.markers.svg import check_svg
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO / "catalog"

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from cae_export.catalog import iter_catalog
 from cae_export.cli import main
-from cae_export.markers import output
-from cae_export.markers.svg import check_svg
-from cae_export.problems import Report
-from cae_export.record import iter_catalog
-from cae_export.targets.base import BuildOptions, run_build
-from cae_export.targets.markers import MAX_PAGES_OPTION, MarkersTarget
+from cae_export.core.problems import Report
+from cae_export.formats.markers import output
+from cae_export.formats.markers.svg import check_svg
+from cae_export.formats.markers.target import MarkersTarget
+from cae_export.pipeline import BuildOptions, run_build
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO / "catalog"
@@ -33,8 +33,8 @@ def svg_page_count(path: Path) -> int:
 
 def build(catalog: Path, out: Path, max_pages: int | None) -> Report:
     report = Report()
-    extra = {MAX_PAGES_OPTION: max_pages} if max_pages else {}
-    run_build(iter_catalog(catalog), [MarkersTarget], out, BuildOptions(extra=extra), report)
+    run_build(iter_catalog(catalog), [MarkersTarget], out,
+              BuildOptions(markers_max_pages=max_pages), report)
     return report
 
 

@@ -13,12 +13,11 @@ from types import ModuleType
 import pytest
 from conftest import CATALOG, REPO
 
-from cae_export.bulk import jsonl_line
-from cae_export.problems import Report
-from cae_export.record import iter_catalog
+from cae_export.catalog import iter_catalog, jsonl_line
+from cae_export.core.problems import Report
+from cae_export.pipeline import BuildOptions, run_build
+from cae_export.registry import TARGETS
 from cae_export.synth import load_bases, synthesize
-from cae_export.targets import TARGETS, BuildOptions
-from cae_export.targets.base import run_build
 
 
 def load_script(name: str) -> ModuleType:

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import CATALOG
 
-from cae_export.bulk import jsonl_line
+from cae_export.catalog import jsonl_line, load_record_file
 from cae_export.cli import main
-from cae_export.record import load_record_file
 
 
 def yaml_files(root: Path) -> dict[str, bytes]:

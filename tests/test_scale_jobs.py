@@ -9,15 +9,16 @@ from typing import Any, ClassVar
 import pytest
 from conftest import CATALOG
 
-from cae_export.atomic import atomic_output
-from cae_export.bulk import iter_pending, jsonl_line
+from cae_export.catalog import iter_pending, jsonl_line
 from cae_export.cli import main
-from cae_export.problems import RecordError, Report
+from cae_export.core.atomic import atomic_output
+from cae_export.core.problems import RecordError, Report
+from cae_export.core.timings import timings_of
+from cae_export.pipeline import BuildOptions, Derived, Target
+from cae_export.pipeline.engine import CHUNK_SIZE, run_build
 from cae_export.record import Record
+from cae_export.registry import TARGETS
 from cae_export.synth import load_bases, synthesize
-from cae_export.targets import TARGETS, BuildOptions, Target
-from cae_export.targets.base import CHUNK_SIZE, run_build
-from cae_export.timings import timings_of
 
 RECORDS = 500
 
@@ -73,8 +74,8 @@ class EchoTarget(Target):
     render_pids: ClassVar[set[int]] = set()
     aborted: ClassVar[int] = 0
 
-    def __init__(self, out_dir: Path, options: BuildOptions, report: Report) -> None:
-        super().__init__(out_dir, options, report)
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
         self.lines: list[str] = []
 
     @classmethod
@@ -82,7 +83,8 @@ class EchoTarget(Target):
         return "ctx"
 
     @classmethod
-    def render(cls, record: Record, options: BuildOptions, context: Any) -> tuple[str, int]:
+    def render(cls, record: Record, derived: Derived, options: BuildOptions,
+               context: Any) -> tuple[str, int]:
         if record.item_number.split("/")[0].endswith("7"):
             raise RecordError("sevens are refused", field="item_number")
         if record.item_number.endswith("9000444"):

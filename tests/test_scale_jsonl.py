@@ -8,9 +8,16 @@ from pathlib import Path
 import pytest
 from conftest import CATALOG
 
-from cae_export.bulk import PendingRecord, iter_pending, jsonl_line, load_all
-from cae_export.problems import Problem
-from cae_export.record import Record, iter_catalog, load_record_file
+from cae_export.catalog import (
+    PendingRecord,
+    iter_catalog,
+    iter_pending,
+    jsonl_line,
+    load_all,
+    load_record_file,
+)
+from cae_export.core.problems import Problem
+from cae_export.record import Record
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""A target's files written side by side in worker processes (``cae_export.parallel``)."""
+"""A target's files written side by side in worker processes (``cae_export.pipeline.executor``)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,40 @@ import os
 import pickle
 import tempfile
 import time
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import CATALOG
 
-from cae_export.atomic import write_validated
-from cae_export.bulk import iter_pending, jsonl_line
-from cae_export.parallel import start_tasks
-from cae_export.problems import OutputInvalid, Report
+from cae_export.catalog import iter_pending, jsonl_line
+from cae_export.core.atomic import write_validated
+from cae_export.core.problems import OutputInvalid, Report
+from cae_export.core.spool import RowSpool, read_spool
+from cae_export.core.timings import active, measure, timings_of
+from cae_export.pipeline import BuildOptions, run_build
+from cae_export.pipeline.executor import Executor, RunningTasks, Task, executor_for
+from cae_export.registry import TARGETS
 from cae_export.synth import load_bases, synthesize
-from cae_export.tables import RowSpool, read_spool
-from cae_export.targets import TARGETS, BuildOptions
-from cae_export.targets.base import run_build
-from cae_export.timings import active, measure, timings_of
+
+EXECUTORS: list[Executor] = []
+
+
+@pytest.fixture(autouse=True)
+def close_executors() -> Iterator[None]:
+    yield
+    while EXECUTORS:
+        EXECUTORS.pop().close()
+
+
+def start_tasks(tasks: list[Task[Any]], jobs: int, report: Report | None = None
+                ) -> RunningTasks[Any]:
+    """The tasks started on the executor a build with ``jobs`` would use."""
+    executor = executor_for(jobs)
+    EXECUTORS.append(executor)
+    return executor.start_tasks(tasks, timings_of(report) if report is not None else None)
 
 
 def write_text(path: Path, text: str) -> tuple[int, Path]:
@@ -121,7 +140,7 @@ def test_a_spool_is_readable_by_path_and_gone_after_close() -> None:
 def build_markers(catalog: Path, out: Path, jobs: int) -> Report:
     report = Report()
     run_build(iter_pending(catalog), [TARGETS["markers"]], out,
-              BuildOptions(jobs=jobs, extra={"markers_max_pages": 2}), report)
+              BuildOptions(jobs=jobs, markers_max_pages=2), report)
     return report
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import CATALOG
 
-from cae_export.bulk import iter_pending
+from cae_export.catalog import iter_catalog, iter_pending
 from cae_export.cli import main
-from cae_export.record import Record, iter_catalog, schema_problems
+from cae_export.record import Record, schema_problems
 from cae_export.synth import (
     gtin_check_digit,
     load_bases,

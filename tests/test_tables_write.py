@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from cae_export import tables
-from cae_export.problems import OutputInvalid
-from cae_export.tables import Column, TableSchema, neutralise, validate_rows, write_csv, write_xlsx
+from cae_export.core import workbook as tables
+from cae_export.core.problems import OutputInvalid
+from cae_export.core.workbook import Column, TableSchema, neutralise, validate_rows, write_csv, write_xlsx
 
 LAYOUT = TableSchema("Features", (
     Column("Class", "string", required=True, pattern=r"^EC[0-9]{6}$", width=12, note="ETIM class"),

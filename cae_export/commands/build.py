@@ -7,13 +7,12 @@ import datetime
 import os
 from pathlib import Path
 
-from cae_export.bulk import iter_pending
+from cae_export.catalog import catalog_files, iter_pending
 from cae_export.commands.arguments import positive_int
 from cae_export.console import print_problems, print_summary, progress
-from cae_export.problems import Report
-from cae_export.record import catalog_files
-from cae_export.targets import TARGETS, BuildOptions
-from cae_export.targets.base import run_build
+from cae_export.core.problems import Report
+from cae_export.pipeline import BuildOptions, run_build
+from cae_export.registry import TARGETS
 
 DEFAULT_CATALOG = Path("catalog")
 DEFAULT_OUT = Path("out")
@@ -75,9 +74,8 @@ def run(args: argparse.Namespace) -> int:
         raise FileNotFoundError(2, "catalog not found", str(args.catalog))
     names = args.target or list(TARGETS)
     classes = [TARGETS[n] for n in names]
-    extra = {"validity_start": args.validity_start} if args.validity_start else {}
     options = BuildOptions(per_part=args.per_part, etim_model=args.etim_model, jobs=args.jobs,
-                           extra=extra)
+                           validity_start=args.validity_start)
     report = Report()
     total = len(catalog_files(args.catalog)) if args.catalog.is_dir() else None
     with progress("building", total) as advance:

@@ -11,11 +11,18 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from cae_export.atomic import Validator, atomic_output
-from cae_export.bulk import is_jsonl, jsonl_line, record_relpath
+from cae_export.catalog import (
+    catalog_files,
+    dump_yaml,
+    is_jsonl,
+    iter_catalog,
+    jsonl_line,
+    record_relpath,
+)
 from cae_export.console import print_problems, print_summary, progress
-from cae_export.problems import OutputInvalid, Problem, Report
-from cae_export.record import Record, catalog_files, dump_yaml, iter_catalog
+from cae_export.core.atomic import Validator, atomic_output
+from cae_export.core.problems import OutputInvalid, Problem, Report
+from cae_export.record import Record
 
 Advance = Callable[[int], None]
 

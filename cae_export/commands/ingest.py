@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from cae_export.console import print_problems, print_summary, progress
-from cae_export.ingest import ingest_files
+from cae_export.formats.datasheet import ingest_files
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from cae_export.console import print_problems, print_summary
-from cae_export.markers import run_jobs
-from cae_export.problems import Report
+from cae_export.core.problems import Report
+from cae_export.formats.markers import run_jobs
 
 DEFAULT_CATALOG = Path("catalog")
 

@@ -7,14 +7,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cae_export.atomic import atomic_output
-from cae_export.bulk import is_jsonl, jsonl_line, record_relpath
+from cae_export.catalog import is_jsonl, jsonl_line, record_relpath
 from cae_export.commands.arguments import positive_int
 from cae_export.commands.convert import Advance, lines_check, write_yaml_record
 from cae_export.console import print_problems, print_summary, progress
-from cae_export.problems import OutputInvalid, RecordError, Report
+from cae_export.core.atomic import atomic_output
+from cae_export.core.problems import OutputInvalid, RecordError, Report
+from cae_export.core.resources import PACKAGE_DIR
 from cae_export.record import Record
-from cae_export.resources import PACKAGE_DIR
 from cae_export.synth import load_bases, synthesize
 
 

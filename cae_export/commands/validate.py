@@ -7,8 +7,7 @@ import argparse
 from pathlib import Path
 
 from cae_export.console import stderr, stdout
-from cae_export.eplan.edz import SEVEN_ZIP_MAGIC, ZIP_MAGIC, edz_errors
-from cae_export.eplan.xml import document_errors
+from cae_export.formats.eplan.validate import file_errors
 
 MAX_LINES_PER_FILE = 40
 
@@ -24,17 +23,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE",
                         help="parts XML (.xml) or EDZ package (.edz, 7-Zip or zip)")
     parser.set_defaults(func=run)
-
-
-def file_errors(path: Path) -> list[str]:
-    """Problems of one file, chosen by content (archive magic bytes), not by name."""
-    if not path.is_file():
-        return ["no such file"]
-    with path.open("rb") as handle:
-        magic = handle.read(6)
-    if magic.startswith(SEVEN_ZIP_MAGIC) or magic.startswith(ZIP_MAGIC):
-        return edz_errors(path)
-    return document_errors(path)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,165 @@
+"""Catalog I/O: a folder of YAML records or one JSON Lines file, read one record at a time, and
+records written back in their canonical layout.
+
+A catalog is either a folder of YAML files (``<manufacturer>/<item>.yaml``, one record each) or
+one JSON Lines file (one record per line, same record schema). Both are read one record at a
+time, so memory does not grow with the catalog. ``PendingRecord`` is a record not yet parsed: a
+parallel build hands these to its worker processes, which then parse and schema-check in
+parallel instead of in the main process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cae_export.core.problems import Problem, RecordError
+from cae_export.core.resources import SafeDumper, SafeLoader
+from cae_export.record import Record
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+def is_jsonl(path: Path) -> bool:
+    return path.suffix in JSONL_SUFFIXES
+
+
+# YAML records ------------------------------------------------------------------------------
+
+class _RecordDumper(SafeDumper):  # type: ignore[misc,valid-type]
+    pass
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_RecordDumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(data: Any) -> str:
+    """Readable, diffable, deterministic: key order as built, unicode kept, block style."""
+    return yaml.dump(data, Dumper=_RecordDumper, sort_keys=False, allow_unicode=True, width=100,
+                     default_flow_style=False)
+
+
+def load_yaml_text(text: str, source: str) -> Any:
+    try:
+        return yaml.load(text, Loader=SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise RecordError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=source,
+                          line=line) from None
+
+
+def load_record_file(path: Path) -> Record:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"not UTF-8 (byte {exc.start})", file=str(path)) from None
+    data = load_yaml_text(text, str(path))
+    return Record.from_data(data, str(path))
+
+
+def record_filename(item_number: str) -> str:
+    """``770-744/062-000`` -> ``770-744_062-000.yaml`` (a ``/`` cannot be in a file name)."""
+    return item_number.replace("/", "_") + ".yaml"
+
+
+def record_relpath(record: Record) -> Path:
+    """Where a record lives in a YAML catalog: ``wago/770-744_062-000.yaml``."""
+    return Path(record.manufacturer_short.lower()) / record_filename(record.item_number)
+
+
+def catalog_files(root: Path) -> list[Path]:
+    """Record files of a catalog folder in a stable order."""
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+# reading, deferred -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PendingRecord:
+    """Where one record comes from, small and picklable; ``load`` parses and validates it."""
+
+    file: str
+    line: int | None = None  # JSON Lines: 1-based line number
+    text: str | None = None  # JSON Lines: the line itself
+
+    def load(self) -> Record | Problem:
+        if self.line is None:
+            return load_yaml_record(Path(self.file))
+        return load_jsonl_line(self.text or "", self.file, self.line)
+
+
+def load_yaml_record(path: Path) -> Record | Problem:
+    try:
+        return load_record_file(path)
+    except RecordError as exc:
+        return exc.problem
+
+
+def load_jsonl_line(text: str, file: str, line: int) -> Record | Problem:
+    """One JSON Lines record; a problem names the file, the line and (from the schema) the field."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return Problem(f"not valid JSON: {exc.msg} (column {exc.colno})", file=file, line=line)
+    try:
+        return Record.from_data(data, f"{file}:{line}")
+    except RecordError as exc:
+        p = exc.problem
+        return Problem(p.message, file=file, line=line, record=p.record, field=p.field)
+
+
+def iter_jsonl_pending(path: Path) -> Iterator[PendingRecord | Problem]:
+    """Each non-blank line of a JSON Lines file, read lazily; bad UTF-8 is a problem of its line."""
+    file = str(path)
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a byte-order mark some editors add
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield Problem(f"not UTF-8 (byte {exc.start + 1} of the line)", file=file,
+                              line=number)
+                continue
+            if text.strip():
+                yield PendingRecord(file, number, text)
+
+
+def iter_pending(root: Path) -> Iterator[PendingRecord | Problem]:
+    """Every record of a catalog, not yet loaded, in the catalog's stable order."""
+    if root.is_file() and is_jsonl(root):
+        yield from iter_jsonl_pending(root)
+        return
+    for path in catalog_files(root):
+        yield PendingRecord(str(path))
+
+
+def load_all(items: Iterator[PendingRecord | Problem]) -> Iterator[Record | Problem]:
+    for item in items:
+        yield item.load() if isinstance(item, PendingRecord) else item
+
+
+def iter_catalog(root: Path) -> Iterator[Record | Problem]:
+    """Yield each record of a catalog (folder of YAML files or a JSON Lines file), or the problem
+    that kept it from loading. Never raises for a bad record."""
+    yield from load_all(iter_pending(root))
+
+
+# writing -----------------------------------------------------------------------------------
+
+def jsonl_line(data: Any) -> str:
+    """One record as one line: compact, key order kept, unicode unescaped, newline-terminated."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"

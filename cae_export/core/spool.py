@@ -1,0 +1,65 @@
+"""Spools: output parked on disk between a target's ``add`` and its ``finish``, so memory stays
+flat however large the catalog. A spool is a named file, so a worker process can read it too."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+READ_CHUNK = 1 << 20
+
+
+class TextSpool:
+    """Text written in pieces, read back in order."""
+
+    def __init__(self, suffix: str = ".txt") -> None:
+        self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by close()
+            "w", encoding="utf-8", prefix="cae-export-spool-", suffix=suffix, delete=False)
+        self.path = Path(self._file.name)
+
+    def write(self, text: str) -> None:
+        self._file.write(text)
+
+    def flush(self) -> None:
+        """Make everything written so far readable through ``path``."""
+        self._file.flush()
+
+    def chunks(self, size: int = READ_CHUNK) -> Iterator[str]:
+        """What was written, in pieces of at most ``size`` characters."""
+        self.flush()
+        with self.path.open(encoding="utf-8") as handle:
+            while chunk := handle.read(size):
+                yield chunk
+
+    def close(self) -> None:
+        self._file.close()
+        self.path.unlink(missing_ok=True)
+
+
+class RowSpool(TextSpool):
+    """Table rows, one JSON array per line: int, float, bool, str and None come back as given."""
+
+    def __init__(self) -> None:
+        super().__init__(".jsonl")
+        self.count = 0
+
+    def add(self, row: Sequence[Any]) -> None:
+        self.write(json.dumps(list(row), ensure_ascii=False) + "\n")
+        self.count += 1
+
+    def rows(self) -> Iterator[list[Any]]:
+        self.flush()
+        return read_spool(self.path)
+
+
+def read_spool(path: Path) -> Iterator[list[Any]]:
+    """The rows of a flushed row spool, in the order they were added."""
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
+
+
+__all__ = ["RowSpool", "TextSpool", "read_spool"]

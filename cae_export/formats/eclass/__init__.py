@@ -1,0 +1,2 @@
+"""ECLASS: the property mapping (``mapping``, data in ``mapping.yaml``) and the ``eclass-xlsx``
+workbook. Sheet layout: ``templates/eclass/``."""

@@ -1,0 +1,84 @@
+"""Target ``edz``: one EDZ package per part (``edz/<part number>.edz``), laid out the way the
+EPLAN Data Portal ships them: a 7-Zip archive with ``manifest.xml`` at its root and the part
+XML and the manufacturer XML under ``items/partxml/``.
+
+Each package is built and checked in ``render`` - in a worker process with ``--jobs N`` - by
+reading the finished bytes back in memory (manifest against entries, every XML item against
+the schema). ``add`` in the main process only writes those bytes to a temporary file and
+renames it into place, so the main process stays light however many parts there are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from cae_export.core.atomic import atomic_output
+from cae_export.core.problems import RecordError
+from cae_export.core.timings import measure, timings_of
+from cae_export.formats.eplan.edz import Item, edz_bytes, edz_errors, manifest_xml, package_key
+from cae_export.formats.eplan.view import PartView, RenderedPart, single_part_document
+from cae_export.formats.eplan.xml import document_chunks
+from cae_export.pipeline.target import Derived, Target
+from cae_export.record import Record
+
+MAX_REPORTED_ERRORS = 5
+
+
+@dataclass(frozen=True)
+class EdzPackage:
+    """A finished, checked package: what a worker sends back (picklable, a few kB)."""
+
+    part_number: str
+    data: bytes
+
+
+class EdzTarget(Target):
+    name: ClassVar[str] = "edz"
+    summary: ClassVar[str] = "EDZ packages for the EPLAN Data Portal format (one per part)"
+    views = (PartView,)
+    folder: ClassVar[str] = "edz"
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.files = 0
+
+    @classmethod
+    def render(cls, record: Record, derived: Derived, options: Any, context: Any) -> EdzPackage:
+        return build_package(derived[PartView])
+
+    def add(self, record: Record, rendered: EdzPackage) -> None:
+        # one package per part number: the part view refused a second claim before this
+        path = self.out_dir / self.folder / f"{rendered.part_number}.edz"
+        with timings_of(self.report).measure("write"), atomic_output(path) as handle:
+            handle.write(rendered.data)  # checked in render: no second look needed
+        self.files += 1
+
+    def finish(self) -> int:
+        return self.files
+
+
+def build_package(rendered: RenderedPart) -> EdzPackage:
+    """Build one part's archive in memory and read it back; RecordError if it is unsound."""
+    items = package_items(rendered)
+    manifest = manifest_xml(package_key(rendered.record_key), rendered.part_number, items)
+    with measure("write"):
+        data = edz_bytes(manifest, items)
+    with measure("validate"):
+        errors = edz_errors(data)
+    if errors:
+        raise RecordError(f"EDZ package {rendered.part_number} refused: "
+                          + "; ".join(errors[:MAX_REPORTED_ERRORS]), record=rendered.item_number)
+    return EdzPackage(rendered.part_number, data)
+
+
+def package_items(rendered: RenderedPart) -> list[Item]:
+    part = _document(1, single_part_document(rendered, with_address=False))
+    manufacturer = _document(0, [rendered.address_xml])
+    return [Item("partxml", "part", f"{rendered.part_number}.part.xml", part),
+            Item("partxml", "manufacturer", f"{rendered.manufacturer}.manufacturer.xml",
+                 manufacturer)]
+
+
+def _document(count: int, body: list[str]) -> bytes:
+    return "".join(document_chunks(count, body)).encode("utf-8")

@@ -1,0 +1,93 @@
+"""Target ``eplan``: one EPLAN parts-management document per build (``eplan/parts.xml``) and,
+with ``--per-part``, one document per part (``eplan/parts/<part number>.xml``).
+
+Parts are streamed to a spool file as they arrive and the document is written from it at the
+end (the ``count`` attribute comes first), so memory stays flat however large the catalog.
+Every part fragment was validated against the XSD when it was rendered (in the workers of a
+parallel build). Before the rename, a document of up to ``FULL_CHECK_MAX_PARTS`` parts is
+validated again as a whole (streaming); a larger one has its frame validated instead (the root
+with its attributes and the address records, i.e. everything that is not a validated part):
+re-parsing 100,000 parts in the main process would double the build time and add nothing the
+per-part checks and the frame check do not already cover (part numbers are unique: the part
+view claims each one, and a second claim is refused before it reaches this target).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+from cae_export.core.atomic import atomic_output
+from cae_export.core.spool import TextSpool
+from cae_export.core.timings import timings_of
+from cae_export.formats.eplan.view import PartView, RenderedPart, single_part_document
+from cae_export.formats.eplan.xml import validate_document, write_document
+from cae_export.pipeline.target import Derived, Target
+from cae_export.record import Record
+
+FULL_CHECK_MAX_PARTS = 1000
+
+
+class EplanTarget(Target):
+    name: ClassVar[str] = "eplan"
+    summary: ClassVar[str] = "EPLAN parts-management XML (parts.xml; --per-part: one per part)"
+    views = (PartView,)
+    folder: ClassVar[str] = "eplan"
+    document_name: ClassVar[str] = "parts.xml"
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.spool = TextSpool(".xml")  # lives until finish() or abort() closes it
+        self.count = 0
+        self.addresses: dict[str, str] = {}
+        self.files = 0
+
+    @classmethod
+    def render(cls, record: Record, derived: Derived, options: Any, context: Any) -> RenderedPart:
+        return derived[PartView]
+
+    def add(self, record: Record, rendered: RenderedPart) -> None:
+        self.spool.write(rendered.part_xml)
+        self.count += 1
+        self.addresses.setdefault(rendered.manufacturer, rendered.address_xml)
+        if self.options.per_part:
+            path = self.out_dir / self.folder / "parts" / f"{rendered.part_number}.xml"
+            self.write(path, 1, single_part_document(rendered))
+
+    def address_records(self) -> Iterator[str]:
+        for short_name in sorted(self.addresses):
+            yield self.addresses[short_name]
+
+    def body(self) -> Iterator[str]:
+        yield from self.spool.chunks()
+        yield from self.address_records()
+
+    def write(self, path: Path, count: int, body: Iterable[str],
+              validate: Callable[[Path], None] = validate_document) -> None:
+        with timings_of(self.report).measure("write"), \
+                atomic_output(path, validate, binary=False) as handle:
+            write_document(handle, count, body)
+        self.files += 1
+
+    def validate_frame(self, _path: Path) -> None:
+        """The document without its (already validated) parts: root, attributes, addresses."""
+        with tempfile.TemporaryDirectory() as folder:
+            frame = Path(folder) / "frame.xml"
+            with frame.open("w", encoding="utf-8") as handle:
+                write_document(handle, self.count, self.address_records())
+            with timings_of(self.report).measure("validate"):
+                validate_document(frame)
+
+    def finish(self) -> int:
+        try:
+            validate = validate_document if self.count <= FULL_CHECK_MAX_PARTS else self.validate_frame
+            self.write(self.out_dir / self.folder / self.document_name, self.count, self.body(),
+                       validate)
+        finally:
+            self.spool.close()
+        return self.files
+
+    def abort(self) -> None:
+        self.spool.close()

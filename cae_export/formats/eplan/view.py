@@ -1,0 +1,56 @@
+"""The EPLAN view of a record, shared by the ``eplan`` and ``edz`` targets: the part modelled,
+rendered and checked against the schema once per record (picklable, so worker processes can
+produce it), and its part number claimed across the build, so two records that map to one
+part number are caught whichever of the two targets is built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from cae_export.formats.eplan.model import build_part
+from cae_export.formats.eplan.xml import render_address, render_part, validated_fragment
+from cae_export.pipeline.options import BuildOptions
+from cae_export.pipeline.target import View
+from cae_export.record import Record
+
+
+@dataclass(frozen=True)
+class RenderedPart:
+    record_key: str
+    item_number: str
+    part_number: str
+    part_xml: str
+    manufacturer: str
+    address_xml: str
+
+
+class PartView(View):
+    name: ClassVar[str] = "EPLAN part"
+
+    @classmethod
+    def derive(cls, record: Record, options: BuildOptions, context: Any) -> RenderedPart:
+        return render_record(record)
+
+    @classmethod
+    def claim(cls, value: RenderedPart) -> str:
+        # EPLAN would overwrite one part with the other on import
+        return value.part_number
+
+    @classmethod
+    def clash(cls, key: str, first: str) -> str:
+        return f"part number {key} is already used by item {first}"
+
+
+def render_record(record: Record) -> RenderedPart:
+    """Model, render and schema-check one record; RecordError names the record and field."""
+    part = build_part(record)
+    part_xml = validated_fragment(render_part(part), part.part_number)
+    address_xml = validated_fragment(render_address(part.address), part.part_number)
+    return RenderedPart(record.key, record.item_number, part.part_number, part_xml,
+                        part.address.short_name, address_xml)
+
+
+def single_part_document(rendered: RenderedPart, with_address: bool = True) -> list[str]:
+    """The body of a document holding one part (and its manufacturer's address)."""
+    return [rendered.part_xml, rendered.address_xml] if with_address else [rendered.part_xml]

@@ -1,0 +1,83 @@
+"""``etim-xlsx``: one workbook with a Products sheet and a Features sheet (one row per feature)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from cae_export.core.resources import template_path
+from cae_export.core.spool import RowSpool
+from cae_export.core.workbook import TableSchema, checked_rows, write_xlsx
+from cae_export.formats.etim.classification import ClassificationView, FeatureValue
+from cae_export.pipeline.target import Derived, Target
+from cae_export.record import Record
+
+OUT_FILE = Path("etim") / "etim-features.xlsx"
+PRODUCTS = TableSchema.load(template_path("etim", "products.table.yaml"))
+FEATURES = TableSchema.load(template_path("etim", "features.table.yaml"))
+
+Row = list[Any]
+
+
+@dataclass(frozen=True)
+class WorkbookRows:
+    """One record's rows, already held to the sheet layouts."""
+
+    products: list[Row]
+    features: list[Row]
+
+
+def value_cells(feature: FeatureValue) -> Row:
+    return [feature.value, feature.upper, feature.unit_code, feature.unit, feature.text,
+            feature.reason, feature.source]
+
+
+class EtimXlsx(Target):
+    name: ClassVar[str] = "etim-xlsx"
+    summary: ClassVar[str] = "ETIM products and features workbook (etim/etim-features.xlsx)"
+    views = (ClassificationView,)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.products = RowSpool()
+        self.features = RowSpool()
+
+    @classmethod
+    def render(cls, record: Record, derived: Derived, options: Any, context: Any) -> WorkbookRows:
+        products = derived[ClassificationView]
+        identity = [record.manufacturer["name"], record.item_number, record.gtin,
+                    record.description()]
+        product_rows, feature_rows = [], []
+        for product in products:
+            system = f"ETIM {product.release}"
+            total = len(product.features) if product.with_model else None
+            percent = round(100 * product.filled / total) if total else None
+            product_rows.append([*identity, system, product.class_code, product.class_name,
+                                 product.filled, total, percent])
+            for feature in product.features:
+                feature_rows.append([record.item_number, system, product.class_code,
+                                     feature.code, feature.name, feature.type,
+                                     *value_cells(feature)])
+        if not products:
+            product_rows.append([*identity, None, None, None, None, None, None])
+        return WorkbookRows(checked_rows(PRODUCTS, product_rows),
+                            checked_rows(FEATURES, feature_rows))
+
+    def add(self, record: Record, rendered: WorkbookRows) -> None:
+        for row in rendered.products:
+            self.products.add(row)
+        for row in rendered.features:
+            self.features.add(row)
+
+    def finish(self) -> int:
+        try:
+            write_xlsx(self.out_dir / OUT_FILE, [(PRODUCTS, self.products.rows()),
+                                                 (FEATURES, self.features.rows())])
+        finally:
+            self.abort()
+        return 1
+
+    def abort(self) -> None:
+        self.products.close()
+        self.features.close()

@@ -1,0 +1,307 @@
+"""``etim-xchange``: one ETIM xChange 2.0 JSON catalogue per build, written incrementally.
+
+Products are rendered (and checked against the project schema
+``templates/etim-xchange/xchange.schema.json``) one by one and spooled to disk; ``finish``
+writes the catalogue header, then streams the spooled products behind it. Nothing in the file
+depends on the clock: ``CatalogueValidityStart`` comes from ``BuildOptions.validity_start``,
+else from ``SOURCE_DATE_EPOCH``, else it is the fixed date 2000-01-01;
+``CatalogueId`` is ``CAE-`` + the first 16 hex digits of the SHA-256 of the products.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+import ijson
+import jsonschema
+
+from cae_export.core.atomic import atomic_output
+from cae_export.core.problems import OutputInvalid, RecordError
+from cae_export.core.resources import template_path
+from cae_export.core.spool import TextSpool
+from cae_export.formats.etim.classification import (
+    ClassificationView,
+    ClassifiedProduct,
+    FeatureValue,
+    number_text,
+)
+from cae_export.formats.etim.mapping import load_mapping
+from cae_export.pipeline.options import BuildOptions
+from cae_export.pipeline.target import Derived, Target
+from cae_export.record import Record
+
+OUT_FILE = Path("etim") / "etim-xchange.json"
+SCHEMA_FILE = ("etim", "xchange.schema.json")
+DEFAULT_VALIDITY_START = "2000-01-01"
+PRODUCT_PREFIX = "Supplier.item.Product.item"  # where ijson finds each product
+INDENT = "        "  # a product sits three levels deep: root > Supplier[] > Product[]
+
+
+@cache
+def project_schema() -> dict[str, Any]:
+    return json.loads(template_path(*SCHEMA_FILE).read_text(encoding="utf-8"))
+
+
+@cache
+def validator(definition: str | None = None) -> jsonschema.Draft202012Validator:
+    schema = project_schema()
+    if definition:
+        schema = {"$ref": f"#/$defs/{definition}", "$defs": schema["$defs"]}
+    cls = jsonschema.Draft202012Validator
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def schema_errors(instance: Any, definition: str | None = None) -> list[str]:
+    errors = sorted(validator(definition).iter_errors(instance), key=lambda e: list(e.path))
+    return [f"{'/'.join(str(p) for p in e.path) or '(root)'}: {e.message}" for e in errors]
+
+
+# products ---------------------------------------------------------------------------------
+
+def shorten(text: str, limit: int) -> str:
+    """Fit ``text`` into ``limit`` characters, cutting at a word and marking the cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ;,") + "…"
+
+
+def descriptions(record: Record, languages: dict[str, str]) -> list[dict[str, Any]]:
+    result = []
+    for lang, text in sorted(record.descriptions.items()):
+        tag = languages.get(lang)
+        if tag is None:
+            raise RecordError(f"language {lang!r} has no xChange language tag in the mapping "
+                              "(xchange.languages)", field=f"description.{lang}")
+        entry: dict[str, Any] = {"DescriptionLanguage": tag,
+                                 "MinimalProductDescription": shorten(text, 80)}
+        if len(text) > 80:
+            entry["UniqueMainProductDescription"] = shorten(text, 255)
+        if len(text) > 255:
+            entry["FullProductDescription"] = text
+        if record.url:
+            entry["ProductPageUrl"] = record.url
+        result.append(entry)
+    return result
+
+
+def relations(record: Record, config: dict[str, Any]) -> list[dict[str, Any]]:
+    by_type: dict[str, list[dict[str, str]]] = {}
+    categories = config.get("accessory_categories") or {}
+    for item in record.counterparts:
+        by_type.setdefault(config.get("counterparts", "OTHER"), []).append(item)
+    for item in record.accessories:
+        kind = categories.get(item.get("category"), config.get("accessories", "ACCESSORY"))
+        by_type.setdefault(kind, []).append(item)
+    return [{"RelationType": kind,
+             "RelatedProducts": [{"RelatedManufacturerProductNumber": i["item_number"]}
+                                 for i in items]}
+            for kind, items in by_type.items()]
+
+
+def attachments(record: Record, config: dict[str, Any], language: str) -> list[dict[str, Any]]:
+    result = []
+    if record.url and config.get("product_page"):
+        result.append({"AttachmentType": config["product_page"],
+                       "AttachmentDetails": [{"AttachmentUri": record.url}]})
+    sections = config.get("download_sections") or {}
+    for download in record.downloads:
+        if not download.get("url"):
+            continue
+        kind = sections.get(download.get("section"), config.get("downloads"))
+        if not kind:
+            continue
+        detail: dict[str, Any] = {"AttachmentUri": download["url"], "AttachmentDescription": [
+            {"Language": language, "AttachmentDescription": shorten(download["title"], 255)}]}
+        if download.get("date"):
+            detail["AttachmentIssueDate"] = download["date"]
+        result.append({"AttachmentType": kind, "AttachmentDetails": [detail]})
+    return result
+
+
+def feature_json(feature: FeatureValue) -> dict[str, Any]:
+    entry: dict[str, Any] = {"EtimFeatureCode": feature.code}
+    if feature.reason is not None:
+        entry["ReasonNoValue"] = feature.reason
+    elif feature.type == "A":
+        entry["EtimValueCode"] = feature.value
+    elif feature.type == "L":
+        entry["EtimValueLogical"] = feature.value
+    elif feature.type == "R":
+        entry["EtimValueRangeLower"] = number_text(feature.value)  # type: ignore[arg-type]
+        entry["EtimValueRangeUpper"] = number_text(feature.upper)  # type: ignore[arg-type]
+    else:
+        entry["EtimValueNumeric"] = number_text(feature.value)  # type: ignore[arg-type]
+    return entry
+
+
+def other_classifications(record: Record) -> list[dict[str, str]]:
+    result = []
+    for entry in record.eclass:
+        item = {"ClassificationName": "ECLASS", "ClassificationClassCode": entry["class"]}
+        if entry.get("release"):
+            item["ClassificationVersion"] = entry["release"]
+        result.append(item)
+    if record.unspsc:
+        result.append({"ClassificationName": "UNSPSC", "ClassificationClassCode": record.unspsc})
+    return result
+
+
+def product_json(record: Record, classified: list[ClassifiedProduct],
+                 config: dict[str, Any]) -> dict[str, Any]:
+    maker = record.manufacturer
+    ident: dict[str, Any] = {"ManufacturerName": maker["name"]}
+    if len(maker["short_name"]) <= 15:
+        ident["ManufacturerShortname"] = maker["short_name"]
+    ident["ManufacturerProductNumber"] = record.item_number
+    if record.gtin:
+        ident["ProductGtin"] = [record.gtin]
+    commercial = record.commercial
+    if commercial.get("customs_tariff_number"):
+        ident["CustomsCommodityCode"] = commercial["customs_tariff_number"]
+    if commercial.get("country_of_origin"):
+        ident["CountryOfOrigin"] = [commercial["country_of_origin"]]
+    languages = config.get("languages") or {}
+    product: dict[str, Any] = {
+        "ProductIdentification": ident,
+        "ProductDetails": {"ProductDescriptions": descriptions(record, languages)}}
+    if record.counterparts or record.accessories:
+        product["ProductRelations"] = relations(record, config.get("relations") or {})
+    first_language = product["ProductDetails"]["ProductDescriptions"][0]["DescriptionLanguage"]
+    files = attachments(record, config.get("attachments") or {}, first_language)
+    if files:
+        product["ProductAttachments"] = files
+    if classified:
+        product["EtimClassification"] = [
+            {"EtimReleaseVersion": c.release, "EtimClassCode": c.class_code,
+             "EtimFeatures": [feature_json(f) for f in c.features]} for c in classified]
+    others = other_classifications(record)
+    if others:
+        product["OtherClassifications"] = others
+    return product
+
+
+def indented(document: Any) -> str:
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    return "\n".join(INDENT + line for line in text.splitlines())
+
+
+# header -----------------------------------------------------------------------------------
+
+def validity_start(options: BuildOptions) -> str:
+    if options.validity_start:
+        return options.validity_start
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        moment = datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
+        return moment.date().isoformat()
+    return DEFAULT_VALIDITY_START
+
+
+@dataclass(frozen=True)
+class XchangeProduct:
+    """One record's product, checked against the schema and indented for its place."""
+
+    supplier: str
+    text: str
+    languages: list[str]
+
+
+class EtimXchange(Target):
+    name: ClassVar[str] = "etim-xchange"
+    summary: ClassVar[str] = "ETIM xChange 2.0 JSON catalogue (etim/etim-xchange.json)"
+    views = (ClassificationView,)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.body = TextSpool(".json")
+        self.digest = hashlib.sha256()
+        self.supplier: str | None = None
+        self.products = 0
+        self.languages: set[str] = set()
+
+    @classmethod
+    def prepare(cls, options: BuildOptions) -> dict[str, Any]:
+        return load_mapping().xchange
+
+    @classmethod
+    def render(cls, record: Record, derived: Derived, options: BuildOptions,
+               context: dict[str, Any]) -> XchangeProduct:
+        product = product_json(record, derived[ClassificationView], context)
+        errors = schema_errors(product, "product")
+        if errors:
+            raise RecordError(f"xChange product refused: {errors[0]}", field=errors[0].split(":")[0])
+        languages = sorted(d["DescriptionLanguage"]
+                           for d in product["ProductDetails"]["ProductDescriptions"])
+        return XchangeProduct(record.manufacturer["name"], indented(product), languages)
+
+    def add(self, record: Record, rendered: XchangeProduct) -> None:
+        if rendered.supplier != self.supplier:
+            # records arrive grouped by manufacturer folder; a new one opens a new Supplier
+            if self.supplier is not None:
+                self._write("\n      ]\n    },")
+            name = json.dumps(rendered.supplier, ensure_ascii=False)
+            self._write(f'\n    {{\n      "SupplierName": {name},\n      "Product": [\n')
+            self.supplier = rendered.supplier
+        elif self.products:
+            self._write(",\n")
+        self._write(rendered.text)
+        self.products += 1
+        self.languages.update(rendered.languages)
+
+    def _write(self, text: str) -> None:
+        self.body.write(text)
+        self.digest.update(text.encode("utf-8"))
+
+    def header(self) -> dict[str, Any]:
+        return {"SchemaVersion": "2.0",
+                "CatalogueId": "CAE-" + self.digest.hexdigest()[:16].upper(),
+                "CatalogueType": "FULL",
+                "CatalogueValidityStart": validity_start(self.options),
+                "Language": sorted(self.languages)}
+
+    def finish(self) -> int:
+        try:
+            if not self.products:
+                self.report.notes.append("etim-xchange: no products, no catalogue written")
+                return 0
+            head = self.header()
+            suppliers = [{"SupplierName": "-", "Product": []}]
+            errors = schema_errors({**head, "Supplier": suppliers})
+            if errors:
+                raise OutputInvalid(str(self.out_dir / OUT_FILE), errors)
+            path = self.out_dir / OUT_FILE
+            with atomic_output(path, self._check, binary=False) as handle:
+                handle.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2])
+                handle.write(',\n  "Supplier": [')
+                for chunk in self.body.chunks():
+                    handle.write(chunk)
+                handle.write("\n      ]\n    }\n  ]\n}\n")
+            return 1
+        finally:
+            self.abort()
+
+    def _check(self, path: Path) -> None:
+        """Header and every product were checked against the schema before writing; the whole
+        file is parsed back as a stream (flat memory at any size) and its products counted."""
+        products = 0
+        with path.open("rb") as handle:
+            try:
+                for prefix, event, _ in ijson.parse(handle):
+                    if event == "start_map" and prefix == PRODUCT_PREFIX:
+                        products += 1
+            except ijson.JSONError as exc:
+                raise OutputInvalid(str(path), [f"not valid JSON: {exc}"]) from None
+        if products != self.products:
+            raise OutputInvalid(str(path), [f"{products} products read back, {self.products} written"])
+
+    def abort(self) -> None:
+        self.body.close()

@@ -1,0 +1,160 @@
+"""Write the four marker files, each validated before it replaces anything on disk."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, partial
+from pathlib import Path
+from typing import Any
+
+from cae_export.core.atomic import write_validated
+from cae_export.core.problems import OutputInvalid, Report
+from cae_export.core.resources import template_path
+from cae_export.core.timings import timings_of
+from cae_export.core.workbook import TableSchema, write_csv, write_xlsx
+from cae_export.formats.markers.cards import CardTable
+from cae_export.formats.markers.layout import MarkerGroup, iter_pages, page_count
+from cae_export.formats.markers.pdf import check_pdf, write_pdf
+from cae_export.formats.markers.svg import check_svg, write_svg
+from cae_export.pipeline.executor import Executor, InProcess, RunningTasks
+
+TABLE = "markers.table.yaml"
+FILES = ("markers.csv", "markers.xlsx", "markers.pdf", "markers.svg")
+# The printable sheet is written in pieces of at most this many pages (markers-001.pdf, …):
+# reportlab keeps a document's pages until it is saved and the SVG check parses the whole
+# file, so a bounded piece keeps memory flat however many markers there are.
+MAX_PAGES_PER_FILE = 200
+SHEET_SUFFIXES = (".pdf", ".svg")
+_PIECE_NAME = re.compile(r"markers-[0-9]{3,}\.(pdf|svg)")
+
+
+@cache
+def table_schema() -> TableSchema:
+    return TableSchema.load(template_path("markers", TABLE))
+
+
+def rows(groups: list[MarkerGroup]) -> Iterator[list[Any]]:
+    """Table rows in the column order of markers.table.yaml, card group by card group."""
+    for group in groups:
+        for m in group.markers():
+            second = "\n".join(m.lines[1:]) or None
+            yield [m.card, m.device_tag or None, m.item_number, m.pole, m.lines[0], second,
+                   m.quantity]
+
+
+def piece_stems(total_pages: int, max_pages: int) -> list[str]:
+    """``markers`` when the sheet fits one file, else ``markers-001``, ``markers-002``, …"""
+    pieces = -(-total_pages // max_pages)
+    if pieces <= 1:
+        return ["markers"]
+    width = max(3, len(str(pieces)))
+    return [f"markers-{number:0{width}d}" for number in range(1, pieces + 1)]
+
+
+def write_outputs(out_dir: Path, groups: list[MarkerGroup], job: str, cards: CardTable,
+                  report: Report, max_pages: int | None = None,
+                  executor: Executor | None = None) -> list[Path]:
+    """markers.csv/.xlsx and the sheet as PDF/SVG in ``out_dir``; a refused file is reported,
+    not kept. ``groups`` are read once per file, so they may come from spools on disk.
+
+    With an executor of worker processes the four files are written side by side; ``groups``
+    must then be picklable (spooled groups are, in-memory ones from ``groups_of`` are not).
+    """
+    return start_outputs(out_dir, groups, job, cards, report, max_pages,
+                         executor or InProcess()).collect()
+
+
+def start_outputs(out_dir: Path, groups: list[MarkerGroup], job: str, cards: CardTable,
+                  report: Report, max_pages: int | None, executor: Executor) -> MarkerOutputs:
+    """``write_outputs`` in two steps: with worker processes the files start being written now
+    and ``collect()`` waits for them, so the caller can do other work meanwhile."""
+    limit = max_pages or MAX_PAGES_PER_FILE
+    # longest first, so the workers finish close together
+    tasks = {
+        "xlsx": partial(write_table_xlsx, out_dir, groups),
+        "svg": partial(write_sheet_files, out_dir, groups, job, cards, limit, "svg"),
+        "pdf": partial(write_sheet_files, out_dir, groups, job, cards, limit, "pdf"),
+        "csv": partial(write_table_csv, out_dir, groups),
+    }
+    running = executor.start_tasks(list(tasks.values()), timings_of(report))
+    return MarkerOutputs(out_dir, list(tasks), running, report)
+
+
+@dataclass
+class MarkerOutputs:
+    """The marker files being written; ``collect`` reports refused ones and tidies up."""
+
+    out_dir: Path
+    kinds: list[str]
+    running: RunningTasks[list[Path]]
+    report: Report
+
+    def collect(self) -> list[Path]:
+        outcomes = dict(zip(self.kinds, self.running.outcomes(), strict=True))
+        written: dict[str, list[Path]] = {}
+        for kind in ("csv", "xlsx", "pdf", "svg"):
+            try:
+                written[kind] = outcomes[kind].get()
+            except OutputInvalid as exc:
+                self.report.error(exc.problem())
+        if "pdf" in written and "svg" in written:
+            _remove_stale_pieces(self.out_dir,
+                                 {p.name for p in written["pdf"] + written["svg"]})
+        return [path for paths in written.values() for path in paths]
+
+    def stop(self) -> None:
+        self.running.stop()
+
+
+def write_table_csv(out_dir: Path, groups: list[MarkerGroup]) -> list[Path]:
+    return [write_csv(out_dir / "markers.csv", table_schema(), rows(groups))]
+
+
+def write_table_xlsx(out_dir: Path, groups: list[MarkerGroup]) -> list[Path]:
+    return [write_xlsx(out_dir / "markers.xlsx", [(table_schema(), rows(groups))])]
+
+
+def write_sheet_files(out_dir: Path, groups: list[MarkerGroup], job: str, cards: CardTable,
+                      max_pages: int, kind: str) -> list[Path]:
+    """The sheet as PDF (``kind`` "pdf") or SVG ("svg"), piece by piece.
+
+    Page numbers ("Page n of N") count through the whole sheet, not per piece.
+    """
+    write, check = (write_pdf, check_pdf) if kind == "pdf" else (write_svg, check_svg)
+    stems = piece_stems(page_count(groups, cards), max_pages)
+    title = f"Markers: {job}"
+    pages = iter_pages(job, groups, cards)
+    written = []
+    for stem in stems:
+        piece = list(itertools.islice(pages, max_pages))
+        written.append(write_validated(out_dir / f"{stem}.{kind}",
+                                       lambda t, piece=piece: write(t, piece, title), check))
+    return written
+
+
+def _remove_stale_pieces(out_dir: Path, kept: set[str]) -> None:
+    """A re-run must not leave pieces of a different split behind (they would look current)."""
+    stale = [p for p in out_dir.glob("markers*") if p.name not in kept and (
+        _PIECE_NAME.fullmatch(p.name) or p.name in ("markers.pdf", "markers.svg"))]
+    for path in stale:
+        path.unlink(missing_ok=True)
+
+
+def card_notes(groups: list[MarkerGroup], cards: CardTable) -> list[str]:
+    """Tell the user which card groups are printed on the generic layout, and why."""
+    notes = []
+    for number in dict.fromkeys(g.card for g in groups):
+        card = cards.card(number)
+        if not card.layout.generic:
+            continue
+        if card.item_number == "generic":
+            notes.append("markers of parts whose record names no marker card: generic strip "
+                         "layout")
+        elif card.known:
+            notes.append(f"marker card {number}: geometry not confirmed, generic strip layout")
+        else:
+            notes.append(f"marker card {number} is not in marker_cards.yaml: generic strip layout")
+    return notes

@@ -1,0 +1,113 @@
+"""What a target is, and what a derived view is.
+
+A **target** is one output format's writer: it renders each record on its own (``render``:
+pure, picklable result, may run in a worker process), streams the results into its outputs
+(``add``, in the main process) and then validates and atomically writes them (``finish``).
+
+A **view** is something several targets derive from a record (the EPLAN part, the ETIM
+classification): the engine computes it once per record and build, in the process that renders
+the record, and hands it to every target that lists it in ``views``. A view may also claim a
+key that must be unique across the build (the EPLAN part number): the engine keeps the claims
+and leaves a record whose key is taken out of every target that uses the view.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from cae_export.core.problems import Problem, Report
+from cae_export.pipeline.executor import Executor
+from cae_export.pipeline.options import BuildOptions
+from cae_export.record import Record
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What a view has to say about one record (said once, whichever targets use the view)."""
+
+    notes: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+
+class View(ABC):
+    """A per-record derivation shared by targets; only class methods (nothing per instance)."""
+
+    name: ClassVar[str]
+    # the record field a clash of claimed keys is reported on
+    claim_field: ClassVar[str] = "item_number"
+
+    @classmethod
+    def prepare(cls, options: BuildOptions) -> Any:
+        """Per-build context computed once (e.g. a loaded ETIM model); passed to ``derive``."""
+        return None
+
+    @classmethod
+    def announce(cls, context: Any, report: Report) -> None:
+        """Say once per build what the view is working with (main process)."""
+        return None
+
+    @classmethod
+    @abstractmethod
+    def derive(cls, record: Record, options: BuildOptions, context: Any) -> Any:
+        """The view of one record; raise RecordError for bad data."""
+
+    @classmethod
+    def claim(cls, value: Any) -> str | None:
+        """A key that must be unique across the build, or None."""
+        return None
+
+    @classmethod
+    def clash(cls, key: str, first: str) -> str:
+        return f"{cls.name}: {key} is already used by item {first}"
+
+    @classmethod
+    def findings(cls, record: Record, value: Any) -> Findings:
+        return Findings()
+
+
+Derived = dict[type[View], Any]
+
+
+class Target(ABC):
+    """One output format: a template folder, a schema and this bit of wiring."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    views: ClassVar[tuple[type[View], ...]] = ()
+
+    def __init__(self, out_dir: Path, options: BuildOptions, report: Report, context: Any,
+                 executor: Executor) -> None:
+        self.out_dir = out_dir
+        self.options = options
+        self.report = report
+        self.context = context  # what ``prepare`` gave, once per build
+        self.executor = executor
+
+    @classmethod
+    def prepare(cls, options: BuildOptions) -> Any:
+        """Per-build context computed once (e.g. a sheet layout); passed to ``render``."""
+        return None
+
+    @classmethod
+    @abstractmethod
+    def render(cls, record: Record, derived: Derived, options: BuildOptions, context: Any) -> Any:
+        """Turn one record (and the views it asked for) into this target's fragment.
+        Raise RecordError for bad data."""
+
+    @abstractmethod
+    def add(self, record: Record, rendered: Any) -> None:
+        """Stream one rendered fragment into the outputs."""
+
+    def start_finish(self) -> None:  # noqa: B027 - optional hook
+        """Start output work that may run in worker processes while the other targets
+        finish (called for every target before the first ``finish``)."""
+
+    @abstractmethod
+    def finish(self) -> int:
+        """Validate and atomically write the outputs; return how many files were written."""
+
+    def abort(self) -> None:  # noqa: B027 - optional hook
+        """Remove temporary files after a failure."""

@@ -1,0 +1,22 @@
+"""The registry: every output target, listed once, in the default build order.
+
+A target lives in its format package (``cae_export/formats/<format>/``); adding one is adding
+it to this list. The build engine and the commands read the registry; formats never do.
+"""
+
+from __future__ import annotations
+
+from cae_export.formats.eclass.target import EclassXlsx
+from cae_export.formats.eplan.edz_target import EdzTarget
+from cae_export.formats.eplan.parts_target import EplanTarget
+from cae_export.formats.etim.workbook_target import EtimXlsx
+from cae_export.formats.etim.xchange import EtimXchange
+from cae_export.formats.markers.target import MarkersTarget
+from cae_export.pipeline.target import Target
+
+TARGET_LIST: tuple[type[Target], ...] = (
+    EplanTarget, EdzTarget, MarkersTarget, EtimXlsx, EclassXlsx, EtimXchange,
+)
+TARGETS: dict[str, type[Target]] = {target.name: target for target in TARGET_LIST}
+
+__all__ = ["TARGETS", "TARGET_LIST"]
