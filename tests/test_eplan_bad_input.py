@@ -173,3 +173,23 @@ def test_no_temporary_files_left_behind(tmp_path: Path) -> None:
     build([Record.from_data(data)], tmp_path)
     leftovers = [p.name for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
     assert leftovers == []
+
+
+@pytest.mark.parametrize("targets", ["edz", "eplan", "eplan,edz"])
+def test_a_part_number_clash_is_reported_by_every_eplan_target_alone(tmp_path: Path,
+                                                                     targets: str) -> None:
+    catalog = tmp_path / "catalog"
+    for folder in ("a", "b"):  # two record files, one item number
+        (catalog / folder).mkdir(parents=True)
+        (catalog / folder / "770-1324.yaml").write_text(dump_yaml(record_data()), encoding="utf-8")
+    result = run_cli("build", catalog, "--target", targets, "--out", tmp_path / "out", "--jobs", "1")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {catalog / 'b' / '770-1324.yaml'}: record 770-1324: field "
+                      "item_number: part number WAGO.770-1324 is already used by item 770-1324 "
+                      f"({catalog / 'a' / '770-1324.yaml'}) (left out of {targets.replace(',', ', ')})"]
+    written = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*")
+                     if p.is_file())
+    expected = {"eplan": ["eplan/parts.xml"], "edz": ["edz/WAGO.770-1324.edz"]}
+    assert written == sorted(f for t in targets.split(",") for f in expected[t])

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from cae_export.core.paths import PathError, path_list
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 try:  # the C loader is several times faster on large catalogs
@@ -38,5 +40,25 @@ def load_yaml_file(path: Path) -> Any:
         return yaml.load(handle, Loader=SafeLoader)
 
 
-__all__ = ["PACKAGE_DIR", "SafeDumper", "SafeLoader", "load_yaml_file", "schema_path",
-           "template_path", "templates_dir"]
+class MappingError(ValueError):
+    """A mapping file that is not usable; the message names the file and the entry."""
+
+
+def read_mapping(path: Path) -> Any:
+    """A mapping file users edit (YAML); MappingError names the file if it cannot be read."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise MappingError(f"{path}: cannot read mapping: {exc}") from None
+
+
+def mapping_fields(value: Any, where: str) -> tuple[str, ...]:
+    """A mapping entry's ``field``: one record path or a list of them, each checked."""
+    try:
+        return path_list(value)
+    except PathError as exc:
+        raise MappingError(f"{where}: {exc}") from None
+
+
+__all__ = ["PACKAGE_DIR", "MappingError", "SafeDumper", "SafeLoader", "load_yaml_file",
+           "mapping_fields", "read_mapping", "schema_path", "template_path", "templates_dir"]

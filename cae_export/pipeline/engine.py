@@ -253,6 +253,7 @@ class Merge:
         self.targets = targets
         self.report = report
         self.timings = timings
+        # per view: claimed key -> the record that claimed it (item number and file)
         self.claims: dict[type[View], dict[str, str]] = {view: {} for view in plan.views}
 
     def add(self, item: Record | Problem, outcome: RecordOutcome | None) -> None:
@@ -298,7 +299,8 @@ class Merge:
                                               record=record.item_number, field=view.claim_field))
                     blocked.add(view)
                     continue
-                claimed[outcome.claim] = record.item_number
+                claimed[outcome.claim] = (f"{record.item_number} ({record.source})"
+                                          if record.source else record.item_number)
             for note in outcome.findings.notes:
                 self.report.note(note)
             for warning in outcome.findings.warnings:

@@ -9,18 +9,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from cae_export.core.paths import PathError, first_single, path_list
+from cae_export.core.paths import first_single
 from cae_export.core.problems import RecordError
+from cae_export.core.resources import MappingError, mapping_fields, read_mapping
 from cae_export.record import Record
 
 MAPPING_FILE = Path(__file__).with_name("mapping.yaml")
 IRDI = re.compile(r"^0173-1#02-[A-Z]{3}[0-9]{3}#[0-9]{3}$")
-
-
-class MappingError(ValueError):
-    """The mapping file is not usable; names the file and the entry."""
 
 
 @dataclass(frozen=True)
@@ -42,21 +37,15 @@ class EclassMapping:
 def _property(entry: Any, where: str) -> EclassProperty:
     if not isinstance(entry, dict) or not IRDI.match(str(entry.get("irdi", ""))):
         raise MappingError(f"{where}: 'irdi' must match {IRDI.pattern}")
-    try:
-        fields = path_list(entry.get("field"))
-    except PathError as exc:
-        raise MappingError(f"{where}: {exc}") from None
-    return EclassProperty(entry["irdi"], str(entry.get("name", "")), fields)
+    return EclassProperty(entry["irdi"], str(entry.get("name", "")),
+                          mapping_fields(entry.get("field"), where))
 
 
 @cache
 def load_mapping(path: Path | None = None) -> EclassMapping:
     """The mapping file (the bundled one unless ``path`` is given), read and checked once."""
     path = path or MAPPING_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise MappingError(f"{path}: cannot read mapping: {exc}") from None
+    data = read_mapping(path)
     entries = ((data or {}).get("eclass") or {}).get("properties") or []
     return EclassMapping(tuple(_property(e, f"{path}: eclass.properties[{n}]")
                                for n, e in enumerate(entries)), str(path))

@@ -10,9 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from cae_export.core.paths import PathError, path_list
+from cae_export.core.resources import MappingError, mapping_fields, read_mapping
 from cae_export.core.units import UNITS
 
 MAPPING_FILE = Path(__file__).with_name("mapping.yaml")
@@ -21,10 +19,6 @@ CLASS_CODE = re.compile(r"^EC[0-9]{6}$")
 VALUE_CODE = re.compile(r"^EV[0-9]{6}$")
 UNIT_CODE = re.compile(r"^EU[0-9]{6}$")
 REASONS = ("MV", "NA", "UN")
-
-
-class MappingError(ValueError):
-    """The mapping file is not usable; names the file and the entry."""
 
 
 @dataclass(frozen=True)
@@ -59,13 +53,6 @@ class Mapping:
     source: str = ""
 
 
-def record_fields(value: Any, where: str) -> tuple[str, ...]:
-    try:
-        return path_list(value)
-    except PathError as exc:
-        raise MappingError(f"{where}: {exc}") from None
-
-
 def _feature_mapping(entry: Any, where: str) -> FeatureMapping:
     if not isinstance(entry, dict):
         raise MappingError(f"{where}: expected a mapping")
@@ -90,7 +77,7 @@ def _feature_mapping(entry: Any, where: str) -> FeatureMapping:
     values = entry.get("values") or {}
     if not isinstance(values, dict):
         raise MappingError(f"{where}: 'values' must map record text to an ETIM value")
-    return FeatureMapping(record_fields(entry.get("field"), where), entry["type"], code, by_name,
+    return FeatureMapping(mapping_fields(entry.get("field"), where), entry["type"], code, by_name,
                           entry.get("name"), unit,
                           tuple((str(k), str(v)) for k, v in values.items()), classes)
 
@@ -116,12 +103,8 @@ def parse_mapping(data: Any, source: str) -> Mapping:
 def load_mapping(path: Path | None = None) -> Mapping:
     """The mapping file (the bundled one unless ``path`` is given), read and checked once."""
     path = path or MAPPING_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise MappingError(f"{path}: cannot read mapping: {exc}") from None
-    return parse_mapping(data, str(path))
+    return parse_mapping(read_mapping(path), str(path))
 
 
 __all__ = ["CLASS_CODE", "FEATURE_CODE", "UNIT_CODE", "VALUE_CODE", "FeatureMapping", "Mapping",
-           "MappingError", "load_mapping", "parse_mapping", "record_fields"]
+           "MappingError", "load_mapping", "parse_mapping"]
