@@ -11,6 +11,7 @@ parallel instead of in the main process.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,9 @@ from typing import Any
 
 import yaml
 
+from cae_export.core import resources
 from cae_export.core.problems import Problem, RecordError
-from cae_export.core.resources import SafeDumper, SafeLoader
+from cae_export.core.resources import SafeDumper
 from cae_export.record import Record
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -51,7 +53,7 @@ def dump_yaml(data: Any) -> str:
 
 def load_yaml_text(text: str, source: str) -> Any:
     try:
-        return yaml.load(text, Loader=SafeLoader)
+        return resources.load_yaml_text(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -85,6 +87,62 @@ def catalog_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
+# JSON records ------------------------------------------------------------------------------
+
+# A ``\uD800``-``\uDFFF`` escape: the only way a lone surrogate (not a character) gets in.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+class JsonRefused(ValueError):
+    """JSON text that is not a usable record; ``field`` names where, when it is known."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _non_finite(constant: str) -> Any:
+    raise JsonRefused(f"{constant} is not a number JSON allows")
+
+
+def decode_json(text: str) -> Any:
+    """One JSON document, refused (``JsonRefused``) where Python's decoder would let through
+    what JSON does not allow or no target can write: NaN and Infinity, lone surrogates, and
+    nesting too deep to walk."""
+    try:
+        data = json.loads(text, parse_constant=_non_finite)
+    except json.JSONDecodeError as exc:
+        raise JsonRefused(f"{exc.msg} (column {exc.colno})") from None
+    except RecursionError:
+        raise JsonRefused("nested too deeply") from None
+    if _SURROGATE_ESCAPE.search(text):  # rare: only then walk the record for the culprit
+        where = lone_surrogate_path(data)
+        if where is not None:
+            raise JsonRefused("a lone surrogate escape (\\ud800-\\udfff) is not a character",
+                              field=where)
+    return data
+
+
+def lone_surrogate_path(data: Any) -> str | None:
+    """The record path of the first text (or key) holding a lone surrogate, or None."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return path or "(record)"
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                child = f"{path}.{key}" if path else str(key)
+                stack.append((value, child))
+                stack.append((key, child))
+        elif isinstance(node, list):
+            stack += [(value, f"{path}[{n}]") for n, value in enumerate(node)]
+    return None
+
+
 # reading, deferred -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -111,9 +169,9 @@ def load_yaml_record(path: Path) -> Record | Problem:
 def load_jsonl_line(text: str, file: str, line: int) -> Record | Problem:
     """One JSON Lines record; a problem names the file, the line and (from the schema) the field."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return Problem(f"not valid JSON: {exc.msg} (column {exc.colno})", file=file, line=line)
+        data = decode_json(text)
+    except JsonRefused as exc:
+        return Problem(f"not valid JSON: {exc}", file=file, line=line, field=exc.field)
     try:
         return Record.from_data(data, f"{file}:{line}")
     except RecordError as exc:

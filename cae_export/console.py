@@ -39,6 +39,12 @@ def print_problems(report: Report) -> None:
     hidden = len(report.problems) - MAX_LISTED_PROBLEMS
     if hidden > 0:
         stderr.print(f"… and {hidden} more problems", markup=False)
+    internal = report.internal
+    if internal:
+        stderr.print(f"{len(internal)} internal error(s): a fault of cae-export itself, not of the "
+                     "data (the records concerned were left out, the others written); please "
+                     "report it with this traceback of the first one:", markup=False)
+        stderr.print(internal[0].traceback or "", markup=False, end="")
 
 
 def print_summary(title: str, report: Report, extra_rows: list[tuple[str, str]] = ()) -> None:

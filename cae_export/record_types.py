@@ -143,11 +143,24 @@ class ConnectionSection(TypedDict, total=False):
     connections: list[Connection]
 
 
+class _DimensionRequired(TypedDict):
+    value: float
+    unit: Literal['mm', 'in', 'm']
+
+
+class Dimension(_DimensionRequired, total=False):
+    """A length of the article: more than 0 and at most 100000 in its unit; `alt` keeps the same fact as
+    the sheet states it in another unit (inch)."""
+
+    approx: bool
+    alt: QuantityAlt
+
+
 class Geometry(TypedDict, total=False):
-    pin_spacing: Quantity
-    width: Quantity
-    height: Quantity
-    depth: Quantity
+    pin_spacing: Dimension
+    width: Dimension
+    height: Dimension
+    depth: Dimension
 
 
 class _ForceRequired(TypedDict):
@@ -350,6 +363,7 @@ __all__ = [
     "Conductor",
     "Connection",
     "ConnectionSection",
+    "Dimension",
     "Download",
     "Electrical",
     "Force",

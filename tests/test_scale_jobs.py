@@ -139,13 +139,18 @@ def test_a_catalog_smaller_than_one_chunk_is_built_without_workers(tmp_path: Pat
     assert (report.records_ok, report.records_failed) == (3, 1)  # 2004-407 ends in a seven
 
 
-def test_a_bug_in_a_worker_stops_the_build_and_leaves_no_output(synthetic: Path,
-                                                               tmp_path: Path) -> None:
+def test_a_bug_in_a_worker_costs_only_its_record(synthetic: Path, tmp_path: Path) -> None:
     EchoTarget.aborted = 0
-    with pytest.raises(ValueError, match="a bug in a target"):
-        echo_build(synthetic, tmp_path / "out", jobs=2)
-    assert EchoTarget.aborted == 1
-    assert not (tmp_path / "out").exists()
+    report, _ = echo_build(synthetic, tmp_path / "out", jobs=2)
+    internal = report.internal
+    assert len(internal) == 1 and internal[0].record.endswith("9000444")
+    assert "internal error while rendering: ValueError: a bug in a target" in internal[0].message
+    assert "a fault of cae-export, not of the data" in internal[0].message
+    assert "Traceback" in (internal[0].traceback or "")  # kept for the report, not the line
+    assert EchoTarget.aborted == 0
+    lines = (tmp_path / "out" / "echo.txt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == report.records_ok > 0
+    assert not any(line.split(";")[0].endswith("9000444") for line in lines)
 
 
 def test_bad_lines_are_reported_the_same_with_workers(synthetic: Path, tmp_path: Path) -> None:

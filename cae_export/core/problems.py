@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import traceback as tracebacks
 from dataclasses import dataclass, field
 
 # Per-record notes (ETIM completeness) past this many are counted, not kept: a catalog of
@@ -9,6 +11,23 @@ from dataclasses import dataclass, field
 MAX_LISTED_NOTES = 100
 # A refused file names its first few problems; the rest would bury the summary.
 MAX_LISTED_DETAILS = 5
+# A value quoted in a message is cut to about this many characters (its length is said).
+MAX_QUOTED = 80
+
+
+def shorten(text: str, limit: int = MAX_QUOTED) -> str:
+    """``text`` if it is short, else its start, an ellipsis and its true length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def quoted(value: object) -> str:
+    """A value for a message: its repr, shortened (a 1 MB value must not become a 1 MB line)."""
+    if isinstance(value, str) and len(value) > MAX_QUOTED:
+        return f"{value[:MAX_QUOTED]!r}… ({len(value):,} characters)"
+    text = repr(value)
+    return shorten(text)
 
 
 @dataclass(frozen=True)
@@ -21,6 +40,8 @@ class Problem:
     field: str | None = None
     line: int | None = None
     severity: str = "error"  # "error" fails the record, "warning" only reports
+    # set for a fault of the program itself (not of the data): where it happened
+    traceback: str | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         where = self.file or ""
@@ -31,6 +52,16 @@ class Problem:
             parts.append(f"field {self.field}")
         prefix = ": ".join(parts)
         return f"{prefix}: {self.message}" if prefix else self.message
+
+
+def internal_problem(exc: BaseException, doing: str, *, file: str | None = None,
+                     record: str | None = None, line: int | None = None) -> Problem:
+    """An unexpected exception while ``doing`` something for one input: reported like any
+    problem (that input is left out, the others go on), with its traceback kept for the report."""
+    text = "".join(tracebacks.format_exception(type(exc), exc, exc.__traceback__))
+    return Problem(f"internal error while {doing}: {type(exc).__name__}: {shorten(str(exc))} "
+                   "(a fault of cae-export, not of the data)", file=file, record=record, line=line,
+                   traceback=text)
 
 
 class RecordError(Exception):
@@ -90,6 +121,11 @@ class Report:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def internal(self) -> list[Problem]:
+        """Faults of the program itself (each has its traceback)."""
+        return [p for p in self.problems if p.traceback is not None]
 
     @property
     def warnings(self) -> list[Problem]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from cae_export.catalog import PendingRecord
-from cae_export.core.problems import OutputInvalid, Problem, RecordError, Report
+from cae_export.core.problems import OutputInvalid, Problem, RecordError, Report, internal_problem
 from cae_export.core.timings import Timings, active, timings_of
 from cae_export.pipeline.executor import Executor, executor_for
 from cae_export.pipeline.options import BuildOptions
@@ -110,16 +110,34 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
 
 
 def _finish(targets: list[Target], report: Report, timings: Timings) -> None:
+    """Every target writes its files; one that cannot is reported and the others go on."""
     # every target's background work first, so it overlaps the others' finish
-    with active(timings), timings.measure("finish"):
-        for target in targets:
-            target.start_finish()
+    started = []
     for target in targets:
-        try:
-            with active(timings), timings.measure("finish"):
-                report.files_written += target.finish()
-        except OutputInvalid as exc:
-            report.error(exc.problem(f"{target.name}: "))
+        with active(timings), timings.measure("finish"), _finishing(target, report):
+            target.start_finish()
+            started.append(target)
+    for target in started:
+        with active(timings), timings.measure("finish"), _finishing(target, report):
+            report.files_written += target.finish()
+
+
+@contextlib.contextmanager
+def _finishing(target: Target, report: Report) -> Iterator[None]:
+    """A target's file work: a refused or unwritable file is that target's error (its earlier
+    file stays); anything else is a fault of the program, reported, and the target tidied up."""
+    try:
+        yield
+    except OutputInvalid as exc:
+        report.error(exc.problem(f"{target.name}: "))
+    except OSError as exc:
+        report.error(Problem(f"{target.name}: cannot write: {exc.strerror or exc}",
+                             file=exc.filename or str(target.out_dir)))
+        target.abort()
+    except Exception as exc:
+        report.error(internal_problem(exc, f"writing the {target.name} files",
+                                      file=str(target.out_dir)))
+        target.abort()
 
 
 # load, derive, render --------------------------------------------------------------------------
@@ -134,6 +152,9 @@ def render_record(plan: BuildPlan, record: Record) -> RecordOutcome:
             value = view.derive(record, plan.options, context)
         except RecordError as exc:
             failures[view] = exc.problem
+        except Exception as exc:  # a fault for this record only: the others go on
+            failures[view] = internal_problem(exc, f"deriving the {view.name}")
+        if view in failures:
             views.append(ViewOutcome(failed=True))
             continue
         derived[view] = value
@@ -149,16 +170,24 @@ def render_record(plan: BuildPlan, record: Record) -> RecordOutcome:
                                       context))
         except RecordError as exc:
             results.append(_refused(cls, exc.problem, record))
+        except Exception as exc:  # a fault for this record only: the others go on
+            results.append(_refused(cls, internal_problem(exc, "rendering"), record))
     return RecordOutcome(tuple(views), tuple(results))
 
 
 def _refused(cls: type[Target], p: Problem, record: Record) -> Problem:
     return Problem(f"{cls.name}: {p.message}", file=p.file or record.source or None,
-                   record=p.record or record.item_number, field=p.field, line=p.line)
+                   record=p.record or record.item_number, field=p.field, line=p.line,
+                   traceback=p.traceback)
 
 
 def _load(item: CatalogItem) -> Record | Problem:
-    return item.load() if isinstance(item, PendingRecord) else item
+    if not isinstance(item, PendingRecord):
+        return item
+    try:
+        return item.load()
+    except Exception as exc:  # the loader reports bad data itself; this is anything else
+        return internal_problem(exc, "loading the record", file=item.file, line=item.line)
 
 
 Rendered = Iterator[tuple[Record | Problem, RecordOutcome | None]]
@@ -275,13 +304,25 @@ class Merge:
                     failed = True
                     continue
                 reported = len(report.problems)
-                target.add(item, result)
+                self._add(target, item, result)
                 # a target may still refuse the record while adding it
                 failed |= any(p.severity == "error" for p in report.problems[reported:])
         if failed:
             report.records_failed += 1
         else:
             report.records_ok += 1
+
+    def _add(self, target: Target, record: Record, result: Any) -> None:
+        try:
+            target.add(record, result)
+        except RecordError as exc:
+            self.report.error(_refused(type(target), exc.problem, record))
+        except OSError as exc:  # a per-part file that cannot be written
+            self.report.error(Problem(f"{target.name}: cannot write: {exc.strerror or exc}",
+                                      file=exc.filename or record.source or None,
+                                      record=record.item_number))
+        except Exception as exc:
+            self.report.error(_refused(type(target), internal_problem(exc, "adding it"), record))
 
     def _check_views(self, record: Record, outcomes: tuple[ViewOutcome, ...]) -> set[type[View]]:
         """Claim each view's key; report findings once. The views whose key was taken."""

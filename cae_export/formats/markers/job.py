@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 from cae_export.core.problems import Problem
-from cae_export.core.resources import SafeLoader
+from cae_export.core.resources import SafeLoader, check_yaml_nodes
 from cae_export.core.xml import XML_ILLEGAL
 
 REQUIRED_COLUMNS = ("device_tag", "item_number", "quantity")
@@ -208,8 +209,10 @@ def _read_yaml(path: Path, data: bytes) -> Job:
                                 "UTF-8", file=str(path), line=line, field="encoding"))
         return job
     try:
-        tree = yaml.load(text, Loader=SafeLoader)
         nodes = yaml.compose(text, Loader=SafeLoader)
+        if nodes is not None:
+            check_yaml_nodes(nodes)  # no aliases, duplicate keys, non-finite numbers
+        tree = SafeConstructor().construct_document(nodes) if nodes is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(Problem(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
