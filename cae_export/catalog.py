@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from cae_export.core import resources
+from cae_export.core.filenames import portable_name
 from cae_export.core.problems import Problem, RecordError
 from cae_export.core.resources import SafeDumper
 from cae_export.record import Record
@@ -71,13 +72,51 @@ def load_record_file(path: Path) -> Record:
 
 
 def record_filename(item_number: str) -> str:
-    """``770-744/062-000`` -> ``770-744_062-000.yaml`` (a ``/`` cannot be in a file name)."""
-    return item_number.replace("/", "_") + ".yaml"
+    """``770-744/062-000`` -> ``770-744_062-000.yaml`` (a ``/`` cannot be in a file name);
+    a Windows device name gets a leading ``_`` (``CON`` -> ``_CON.yaml``)."""
+    return portable_name(item_number.replace("/", "_") + ".yaml")
 
 
 def record_relpath(record: Record) -> Path:
     """Where a record lives in a YAML catalog: ``wago/770-744_062-000.yaml``."""
     return Path(record.manufacturer_short.lower()) / record_filename(record.item_number)
+
+
+class RecordFiles:
+    """The record files one run writes into a catalog folder: a file name claimed by two
+    different item numbers (``770/1`` and ``770_1`` both become ``770_1.yaml``), in this run or
+    already on disk, is refused naming both, and the file already there is not overwritten."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.claimed: dict[Path, tuple[str, str]] = {}  # path -> (item number, source)
+
+    def claim(self, record: Record, source: str) -> Path | Problem:
+        path = self.root / record_relpath(record)
+        item = record.item_number
+        first = self.claimed.get(path)
+        if first is None and path.is_file():
+            on_disk = _item_number_in(path)
+            first = (on_disk, str(path)) if on_disk is not None else None
+        if first is not None and first[0] != item:
+            return Problem(f"file name clash: items {first[0]!r} ({first[1]}) and {item!r} both "
+                           f"become {path}; {item!r} is not written", file=source, record=item,
+                           field="item_number")
+        if path in self.claimed:
+            return Problem(f"item number repeated (first at {self.claimed[path][1]})",
+                           file=source, record=item, field="item_number")
+        self.claimed[path] = (item, source)
+        return path
+
+
+def _item_number_in(path: Path) -> str | None:
+    """The item number of a record file already in the catalog (None if it has none)."""
+    try:
+        data = load_yaml_text(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, RecordError):
+        return None
+    item = data.get("item_number") if isinstance(data, dict) else None
+    return item if isinstance(item, str) else None
 
 
 def catalog_files(root: Path) -> list[Path]:

@@ -9,15 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from cae_export.catalog import (
+    RecordFiles,
     catalog_files,
     dump_yaml,
     is_jsonl,
     iter_catalog,
     jsonl_line,
-    record_relpath,
 )
 from cae_export.console import print_problems, print_summary, progress
 from cae_export.core.atomic import Validator, atomic_output
@@ -77,20 +78,17 @@ def folder_to_jsonl(src: Path, dst: Path, report: Report, advance: Advance | Non
 
 def jsonl_to_folder(src: Path, dst: Path, report: Report, advance: Advance | None = None) -> None:
     """One YAML file per record under ``dst/<manufacturer>/``; a repeated article is refused."""
-    first_seen: dict[str, str] = {}
+    files = RecordFiles(dst)
     for item in iter_catalog(src):
         _tick(advance)
         if isinstance(item, Problem):
             _failed(report, item)
             continue
-        relpath = record_relpath(item)
-        if str(relpath) in first_seen:
-            _failed(report, Problem(f"item number repeated (first at {first_seen[str(relpath)]})",
-                                    file=str(src), line=_line_of(item), record=item.item_number,
-                                    field="item_number"))
+        path = files.claim(item, item.source)
+        if isinstance(path, Problem):
+            _failed(report, replace(path, file=str(src), line=_line_of(item)))
             continue
-        first_seen[str(relpath)] = item.source
-        write_yaml_record(dst / relpath, item)
+        write_yaml_record(path, item)
         report.records_ok += 1
         report.files_written += 1
 

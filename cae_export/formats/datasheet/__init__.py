@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from cae_export.catalog import dump_yaml, load_record_file, record_filename
+from cae_export.catalog import RecordFiles, dump_yaml, load_record_file
 from cae_export.core.atomic import atomic_output
 from cae_export.core.problems import Problem, RecordError, Report
 from cae_export.formats.datasheet.parser import parse_datasheet
@@ -16,8 +16,10 @@ from cae_export.record import Record
 __all__ = ["ingest_file", "ingest_files", "parse_datasheet"]
 
 
-def ingest_file(path: Path, out_dir: Path, report: Report, *, list_unmapped: bool = True) -> Path | None:
-    """Parse one sheet and write its record; problems go to ``report``. Returns the record path."""
+def ingest_file(path: Path, out_dir: Path, report: Report, *, list_unmapped: bool = True,
+                files: RecordFiles | None = None) -> Path | None:
+    """Parse one sheet and write its record; problems go to ``report``. Returns the record path.
+    ``files`` keeps the file names this run wrote (two items must not share one)."""
     source = str(path)
     try:
         raw = path.read_bytes()
@@ -45,7 +47,10 @@ def ingest_file(path: Path, out_dir: Path, report: Report, *, list_unmapped: boo
             report.error(Problem(f"unmapped ({entry['section']}): {key}{text[:100]}", file=source,
                                  line=entry["line"], record=record.item_number,
                                  severity="warning"))
-    target = out_dir / record.manufacturer_short.lower() / record_filename(record.item_number)
+    target = (files or RecordFiles(out_dir)).claim(record, source)
+    if isinstance(target, Problem):
+        report.error(target)
+        return None
     with atomic_output(target, load_record_file, binary=False) as handle:
         handle.write(dump_yaml(data))
     return target
@@ -54,8 +59,9 @@ def ingest_file(path: Path, out_dir: Path, report: Report, *, list_unmapped: boo
 def ingest_files(paths: Iterable[Path], out_dir: Path, advance: Callable[[int], None] | None = None,
                  *, list_unmapped: bool = True) -> Report:
     report = Report()
+    files = RecordFiles(out_dir)
     for path in paths:
-        written = ingest_file(path, out_dir, report, list_unmapped=list_unmapped)
+        written = ingest_file(path, out_dir, report, list_unmapped=list_unmapped, files=files)
         if written is None:
             report.records_failed += 1
         else:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from cae_export.core.problems import Problem, RecordError
+from cae_export.core.problems import Problem, RecordError, quoted, shorten
 from cae_export.core.resources import load_yaml_file
 from cae_export.formats.datasheet import values
 from cae_export.formats.datasheet.text import Line, decode, split_lines
@@ -202,14 +202,27 @@ class SheetParser:
     facts: int = 0
     last_line: int = 0
     numbered_connection: bool = False  # inside "Connection 1", "Connection 2", …
+    line: int = 0  # where the block being read starts
+    lines_of: dict[str, int] = field(default_factory=dict)  # record path -> sheet line
+    ended_unplaced: bool = False  # the last block was text the parser could not place
 
     # helpers ------------------------------------------------------------------------------
     def error(self, message: str, line: int | None, field_name: str | None = None) -> None:
         self.problems.append(Problem(message, file=self.source, line=line, field=field_name,
                                      record=self.record.get("item_number")))
 
+    def line_of(self, path: str) -> int | None:
+        """The sheet line a record path (or the nearest enclosing one) was read from."""
+        while path:
+            if path in self.lines_of:
+                return self.lines_of[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return None
+
     def keep_unmapped(self, block: Block, reason: str, key: str | None = None,
                       value: str | None = None) -> None:
+        self.ended_unplaced = True
         entry: dict[str, Any] = {"line": block.number, "section": self.section_title or self.section}
         if key is not None:
             entry["key"] = key
@@ -222,14 +235,26 @@ class SheetParser:
         parts = path.split(".")
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        node[parts[-1]] = value
+        self.set_once(node, parts[-1], value, path)
+
+    def set_once(self, node: dict[str, Any], key: str, value: Any, path: str) -> None:
+        """Set a field read from the current line; the same field read again with another
+        value (a section or key that appears twice) is an error naming both lines."""
+        if key in node and node[key] != value and path in self.lines_of:
+            self.error(f"read twice with different values: {described(node[key])} at line "
+                       f"{self.lines_of[path]}, {described(value)} here", self.line, path)
+            return
+        node[key] = value
+        self.lines_of.setdefault(path, self.line)
 
     def append(self, path: str, value: Any) -> None:
         node = self.record
         parts = path.split(".")
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        node.setdefault(parts[-1], []).append(value)
+        items = node.setdefault(parts[-1], [])
+        self.lines_of[f"{path}[{len(items)}]"] = self.line
+        items.append(value)
 
     def current_connection(self) -> dict[str, Any]:
         connections = self.record.setdefault("connection", {}).setdefault("connections", [])
@@ -276,6 +301,8 @@ class SheetParser:
     # dispatch -----------------------------------------------------------------------------
     def feed(self, block: Block) -> None:
         self.last_line = block.lines[-1].number
+        self.line = block.number
+        self.ended_unplaced = False
         text = block.text
         if is_address_block(block):
             self.address = self.address or parse_address(block)
@@ -523,12 +550,14 @@ class SheetParser:
         if rule.scope == "connection":
             target = self.current_connection()
             if rule.field == "conductors":
-                target.setdefault("conductors", []).append(parsed)
+                conductors = target.setdefault("conductors", [])
+                self.lines_of[f"{path}[{len(conductors)}]"] = self.line
+                conductors.append(parsed)
             else:
-                target[rule.field] = parsed
+                self.set_once(target, rule.field, parsed, path)
         elif rule.scope == "poles":
             if self.numbered_connection:
-                self.current_connection()["poles"] = parsed
+                self.set_once(self.current_connection(), "poles", parsed, path)
             else:
                 self.put("connection.poles", parsed)
         elif rule.field in ("classification.etim", "classification.eclass"):
@@ -687,6 +716,16 @@ class SheetParser:
         self.record["manufacturer"] = manufacturer
 
 
+def described(value: Any) -> str:
+    """A parsed value as a message shows it: ``40 mm``, ``0.5 ... 4 mm²``, ``'Q'``."""
+    if isinstance(value, dict) and "unit" in value and ("value" in value or "min" in value
+                                                       or "max" in value):
+        amount = value["value"] if "value" in value else \
+            f"{value.get('min', '')} ... {value.get('max', '')}".strip()
+        return f"{amount} {value['unit']}"
+    return quoted(value)
+
+
 def ends_inside_row(block: Block) -> bool:
     """A sheet cut off mid-table ends in a row whose value is missing."""
     cells = [c for c in (block.lines[0].cells or []) if c] if block.kind == "row" else []
@@ -769,5 +808,21 @@ def parse_datasheet(raw: bytes, source: str) -> tuple[dict[str, Any] | None, lis
     if parser.facts == 0:
         raise RecordError("truncated data sheet: no technical data after the header",
                           file=source, line=parser.last_line)
+    if blocks and parser.ended_unplaced:
+        # a complete sheet ends in something the parser knows (or in boilerplate it drops)
+        raise RecordError(f"truncated data sheet: it ends in text the parser does not place "
+                          f"({shorten(blocks[-1].text)!r}: cut inside a key or a table?)",
+                          file=source, line=blocks[-1].number)
     record = parser.finish(raw)
-    return record, parser.problems
+    if parser.problems:
+        return record, parser.problems
+    return record, schema_refusals(record, parser)
+
+
+def schema_refusals(record: dict[str, Any], parser: SheetParser) -> list[Problem]:
+    """What the record schema refuses in the parsed sheet, each named with its sheet line."""
+    from cae_export.record import schema_problems
+
+    return [Problem(message, file=parser.source, line=parser.line_of(path),
+                    record=record.get("item_number"), field=path)
+            for path, message in schema_problems(record)]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from cae_export.core.atomic import atomic_output
+from cae_export.core.filenames import portable_name
 from cae_export.core.problems import RecordError
 from cae_export.core.timings import measure, timings_of
 from cae_export.formats.eplan.edz import Item, edz_bytes, edz_errors, manifest_xml, package_key
@@ -49,7 +50,7 @@ class EdzTarget(Target):
 
     def add(self, record: Record, rendered: EdzPackage) -> None:
         # one package per part number: the part view refused a second claim before this
-        path = self.out_dir / self.folder / f"{rendered.part_number}.edz"
+        path = self.out_dir / self.folder / portable_name(f"{rendered.part_number}.edz")
         with timings_of(self.report).measure("write"), atomic_output(path) as handle:
             handle.write(rendered.data)  # checked in render: no second look needed
         self.files += 1

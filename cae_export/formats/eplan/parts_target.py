@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from cae_export.core.atomic import atomic_output
+from cae_export.core.filenames import portable_name
 from cae_export.core.spool import TextSpool
 from cae_export.core.timings import timings_of
 from cae_export.formats.eplan.view import PartView, RenderedPart, single_part_document
@@ -53,7 +54,7 @@ class EplanTarget(Target):
         self.count += 1
         self.addresses.setdefault(rendered.manufacturer, rendered.address_xml)
         if self.options.per_part:
-            path = self.out_dir / self.folder / "parts" / f"{rendered.part_number}.xml"
+            path = self.out_dir / self.folder / "parts" / portable_name(f"{rendered.part_number}.xml")
             self.write(path, 1, single_part_document(rendered))
 
     def address_records(self) -> Iterator[str]:
