@@ -32,7 +32,7 @@ def assert_rest_produced(out: Path) -> None:
     """The good line (-X9, 770-1324, quantity 2) still made its four markers, all four files."""
     for name in ("markers.csv", "markers.xlsx", "markers.pdf", "markers.svg"):
         assert (out / name).is_file(), name
-    good = [r for r in csv_rows(out) if r["Device tag"] == "'-X9"]
+    good = [r for r in csv_rows(out) if r["Device tag"] == "-X9"]
     assert [r["Pole"] for r in good] == ["N", "PE1", "PE2", "L"]
     assert {r["Quantity"] for r in good} == {"2"}
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
@@ -84,7 +84,7 @@ def test_bad_quantity(tmp_path: Path, capsys: pytest.CaptureFixture[str], quanti
     assert code == 1
     assert f"{job}:3: field quantity: {message}" in err
     assert_rest_produced(tmp_path / "out")
-    assert not [r for r in csv_rows(tmp_path / "out") if r["Device tag"] == "'-X11"]
+    assert not [r for r in csv_rows(tmp_path / "out") if r["Device tag"] == "-X11"]
 
 
 def test_text_too_long_for_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

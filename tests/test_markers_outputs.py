@@ -91,11 +91,11 @@ def test_csv_rows_and_consolidated_quantities(csv_job: Path) -> None:
     assert len(keys) == len(set(keys)), "a marker appears on two rows"
     by_text = {r[4]: r for r in body}
     # -X1 770-1324 is placed on two job lines (2 + 1): one row each, quantity 3
-    assert by_text["'-X1:PE1"] == ["770-450", "'-X1", "770-1324", "PE1", "'-X1:PE1", "", "3"]
+    assert by_text["-X1:PE1"] == ["770-450", "-X1", "770-1324", "PE1", "-X1:PE1", "", "3"]
     # per-pole overrides replace the default text, in pole order N, PE1, PE2, L
-    assert [r[4] for r in body if r[1] == "'-X2"] == ["L1", "N", "PE", "L2"]
-    assert [r[3] for r in body if r[1] == "'-X3"] == ["3", "PE", "2", "1"]
-    assert {r[6] for r in body if r[1] == "'-X4"} == {"3"}
+    assert [r[4] for r in body if r[1] == "-X2"] == ["L1", "N", "PE", "L2"]
+    assert [r[3] for r in body if r[1] == "-X3"] == ["3", "PE", "2", "1"]
+    assert {r[6] for r in body if r[1] == "-X4"} == {"3"}
     # grouped by card: all 770-450 rows before the parts without a card
     cards = [r[0] for r in body]
     assert cards == sorted(cards, key=lambda c: c != "770-450")
@@ -111,9 +111,8 @@ def test_xlsx_cells(yaml_job: Path) -> None:
     assert cells[0] == rows[0]
     for cell_row, text_row in zip(cells[1:], rows[1:], strict=True):
         assert isinstance(cell_row[6], int)
-        # the CSV carries a leading ' before formula-like text; the workbook the exact text
-        assert [("" if v is None else str(v)) for v in cell_row] == \
-            [t.removeprefix("'") for t in text_row]
+        # both carry the exact text: the CSV as plain text, the workbook as typed cells
+        assert [("" if v is None else str(v)) for v in cell_row] == text_row
     assert ["770-450", "-X6", "770-1324", "L", "L1", "230 V", 1] in cells
     # formula injection: formula-like text is a quote-prefixed string, never evaluated
     for row in sheet.iter_rows(min_row=2):

@@ -59,6 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="first day the catalogue is valid (YYYY-MM-DD), written into the ETIM "
                              "xChange file (default: SOURCE_DATE_EPOCH, else 2000-01-01, so "
                              "re-runs stay byte-identical)")
+    parser.add_argument("--allow-formula-text", action="store_true",
+                        help="markers: write texts that would act as spreadsheet formulas "
+                             "instead of refusing them (designations never need it)")
     parser.set_defaults(func=run)
 
 
@@ -75,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     names = args.target or list(TARGETS)
     classes = [TARGETS[n] for n in names]
     options = BuildOptions(per_part=args.per_part, etim_model=args.etim_model, jobs=args.jobs,
-                           validity_start=args.validity_start)
+                           validity_start=args.validity_start,
+                           allow_formula_text=args.allow_formula_text)
     report = Report()
     total = len(catalog_files(args.catalog)) if args.catalog.is_dir() else None
     with progress("building", total) as advance:

@@ -26,6 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--catalog", type=Path, default=DEFAULT_CATALOG, metavar="DIR",
                         help="catalog folder of YAML records or a JSON Lines file "
                              "(default: catalog/)")
+    parser.add_argument("--allow-formula-text", action="store_true",
+                        help="write marker texts that would act as spreadsheet formulas (a "
+                             "function call, DDE link or sheet reference) instead of refusing "
+                             "them; designations such as -X1:N or =A1+B2-X3:4 never need it")
     parser.set_defaults(func=run)
 
 
@@ -33,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.catalog.exists():
         raise FileNotFoundError(2, "catalog not found", str(args.catalog))
     report = Report()
-    run_jobs(args.jobs, args.catalog, args.out, report)
+    run_jobs(args.jobs, args.catalog, args.out, report,
+             allow_formula_text=args.allow_formula_text)
     print_problems(report)
     print_summary(f"cae-export markers → {args.out}", report)
     return 1 if report.errors else 0

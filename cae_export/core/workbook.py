@@ -138,18 +138,6 @@ def check_sheet_name(name: str) -> None:
 
 # cell values ------------------------------------------------------------------------------
 
-def neutralise(text: str) -> str:
-    """Prefix text a spreadsheet would evaluate (``=1+1``, ``-X1``, ``@SUM``) with ``'``."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
-def un_neutralise(text: str) -> str:
-    """The text ``neutralise`` was given (patterns are checked against the real value)."""
-    if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_TRIGGERS):
-        return text[1:]
-    return text
-
-
 def _cell_problem(column: Column, value: Any) -> str | None:
     """Why ``value`` cannot stand in ``column``, or None."""
     if value is None or value == "":
@@ -166,7 +154,7 @@ def _cell_problem(column: Column, value: Any) -> str | None:
             return f"{value!r} contains a control character a spreadsheet cannot hold"
         if len(value) > MAX_CELL_TEXT:
             return f"text of {len(value)} characters is longer than {MAX_CELL_TEXT}"
-        if column.pattern and not re.fullmatch(column.pattern, un_neutralise(value)):
+        if column.pattern and not re.fullmatch(column.pattern, value):
             return f"{value!r} does not match {column.pattern}"
         return None
     if isinstance(value, bool):
@@ -431,9 +419,7 @@ def _csv_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return canonical(value, max_decimals=15) if math.isfinite(value) else repr(value)
-    if isinstance(value, str):
-        return neutralise(value)
-    return str(value)
+    return str(value)  # text exactly as given: a CSV is data for a program, not a spreadsheet
 
 
 def _csv_value(column: Column, text: str) -> Any:
@@ -476,7 +462,9 @@ def _check_csv(path: Path, schema: TableSchema, delimiter: str, expected_rows: i
 def write_csv(path: Path, schema: TableSchema, rows: Iterable[Sequence[Any]], *,
               bom: bool = True, delimiter: str = ",") -> Path:
     """Stream rows into a CSV file (UTF-8, BOM so spreadsheet programs read umlauts),
-    read it back with the csv module, validate, keep it."""
+    read it back with the csv module, validate, keep it. Text is written exactly as given,
+    ``-X1:N`` included: a CSV has no cell types, so it carries no formula guard (the
+    workbooks do, with typed string cells)."""
     written = [0]
 
     def produce(tmp: Path) -> None:
@@ -494,4 +482,4 @@ def write_csv(path: Path, schema: TableSchema, rows: Iterable[Sequence[Any]], *,
 
 
 __all__ = ["MAX_ROWS_PER_SHEET", "Column", "TableSchema", "TableSchemaError", "checked_rows",
-           "neutralise", "validate_rows", "write_csv", "write_xlsx"]
+           "validate_rows", "write_csv", "write_xlsx"]

@@ -13,3 +13,4 @@ class BuildOptions:
     jobs: int = 1                          # worker processes
     validity_start: str | None = None      # xChange CatalogueValidityStart (YYYY-MM-DD)
     markers_max_pages: int | None = None   # pages per marker sheet file (default: markers' own)
+    allow_formula_text: bool = False       # marker texts that would act as spreadsheet formulas

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from cae_export.core.problems import Problem
 from cae_export.formats.markers.cards import Card, CardTable
 from cae_export.formats.markers.fit import TextDoesNotFit, fitted_size, missing_glyphs
-from cae_export.formats.markers.job import PlacedPart, check_text
+from cae_export.formats.markers.job import PlacedPart, check_text, formula_problem
 from cae_export.record import Record
 
 MARKING_CATEGORY = "marking"
@@ -83,13 +83,16 @@ def pole_texts(poles: list[str], part: PlacedPart | None,
     return texts
 
 
-def part_markers(record: Record, part: PlacedPart | None, cards: CardTable) -> list[Marker]:
+def part_markers(record: Record, part: PlacedPart | None, cards: CardTable, *,
+                 allow_formula_text: bool = False) -> list[Marker]:
     """The markers one placed part needs (``part`` None: one part from the catalog alone)."""
     card: Card = cards.card((part.card if part else None) or record_card(record))
     quantity = part.quantity if part else 1
     markers = []
     for pole, lines, field in pole_texts(designations(record), part, record.item_number):
         why = check_text("\n".join(lines), "text")
+        if why is None and not allow_formula_text:
+            why = next(filter(None, map(formula_problem, lines)), None)
         if why:
             raise MarkerError(why, field)
         unprintable = missing_glyphs("".join(lines))
@@ -105,7 +108,8 @@ def part_markers(record: Record, part: PlacedPart | None, cards: CardTable) -> l
 
 
 def job_markers(parts: Iterable[PlacedPart], records: dict[str, Record], cards: CardTable,
-                problems: list[Problem]) -> tuple[list[Marker], int]:
+                problems: list[Problem], *, allow_formula_text: bool = False
+                ) -> tuple[list[Marker], int]:
     """Markers for every usable job line; (markers, lines that failed)."""
     markers: list[Marker] = []
     failed = 0
@@ -115,7 +119,8 @@ def job_markers(parts: Iterable[PlacedPart], records: dict[str, Record], cards: 
             if record is None:
                 raise MarkerError(f"unknown item number {part.item_number!r}: not in the "
                                   "catalog", "item_number")
-            markers.extend(part_markers(record, part, cards))
+            markers.extend(part_markers(record, part, cards,
+                                        allow_formula_text=allow_formula_text))
         except MarkerError as exc:
             failed += 1
             problems.append(Problem(str(exc), file=part.source,

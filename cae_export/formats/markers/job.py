@@ -32,6 +32,26 @@ MAX_TEXT = 200
 _ILLEGAL = re.compile(f"{XML_ILLEGAL.pattern}|[\t\r\x7f]")
 
 
+# Marker texts that start like a spreadsheet formula are this domain's normal texts: IEC 81346
+# reference designations (-X5:N, =A1+B2-X3:4, +24V) are printed exactly as given. What would
+# act as a formula beyond a designation is refused unless asked for (--allow-formula-text):
+# a text starting with @, or starting with = + - and holding a function call, a DDE link or a
+# sheet reference (one of ( | ! ").
+_FORMULA_SIGNS = re.compile(r'[(|!"]')
+
+
+def formula_problem(text: str) -> str | None:
+    """Why a marker text would act as a spreadsheet formula, or None."""
+    if text.startswith("@"):
+        return (f"text {text!r} starts with @, which spreadsheet programs run as a function; "
+                "use --allow-formula-text if it is meant")
+    if text.startswith(("=", "+", "-")) and _FORMULA_SIGNS.search(text):
+        return (f"text {text!r} would act as a spreadsheet formula (a function call, DDE link or "
+                "sheet reference: ( | ! \"); designations use letters, digits and . : = + - "
+                "only; use --allow-formula-text if it is meant")
+    return None
+
+
 @dataclass(frozen=True)
 class PlacedPart:
     """One job line: ``quantity`` parts of ``item_number`` placed under ``device_tag``."""

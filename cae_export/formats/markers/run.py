@@ -31,14 +31,15 @@ def catalog_index(catalog: Path, wanted: set[str], report: Report) -> dict[str, 
 
 
 def run_jobs(job_files: list[Path], catalog: Path, out_dir: Path, report: Report,
-             cards: CardTable | None = None) -> list[Path]:
+             cards: CardTable | None = None, *, allow_formula_text: bool = False) -> list[Path]:
     """Produce markers.csv/.xlsx/.pdf/.svg for the jobs; every bad line lands in ``report``."""
     cards = cards or CardTable.load()
     jobs = [read_job(path) for path in job_files]
     parts = [part for job in jobs for part in job.parts]
     problems: list[Problem] = [p for job in jobs for p in job.problems]
     records = catalog_index(catalog, {p.item_number for p in parts}, report)
-    markers, failed = job_markers(parts, records, cards, problems)
+    markers, failed = job_markers(parts, records, cards, problems,
+                                  allow_formula_text=allow_formula_text)
     groups = groups_of(consolidate(markers))
     for problem in problems:
         report.error(problem)

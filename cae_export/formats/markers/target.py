@@ -106,7 +106,8 @@ class MarkersTarget(Target):
     def render(cls, record: Record, derived: Derived, options: BuildOptions,
                context: CardTable) -> list[Marker]:
         try:
-            return part_markers(record, None, context)
+            return part_markers(record, None, context,
+                                allow_formula_text=options.allow_formula_text)
         except MarkerError as exc:
             field = "connection.poles" if exc.field == "item_number" else "mechanical.marking"
             raise RecordError(str(exc), field=field, record=record.item_number,
