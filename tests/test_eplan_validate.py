@@ -123,3 +123,86 @@ def test_edz_with_broken_part_xml(tmp_path: Path, edz: Path) -> None:
                 archive.writef(io.BytesIO(p.read_bytes()), str(p.relative_to(tmp_path / "x")))
     errors = edz_errors(bad)
     assert errors and "P_ARTICLE_PARTTYPE" in " ".join(errors)
+
+
+# hostile and broken files: each is invalid with a one-line reason, the next file is checked ---
+
+def _seven_zip(path: Path, folder: Path, password: str | None = None) -> Path:
+    with py7zr.SevenZipFile(path, "w", password=password) as archive:
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                archive.write(p, str(p.relative_to(folder)))
+    return path
+
+
+def _entity_bomb() -> str:
+    levels = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    return (f'<?xml version="1.0"?>\n<!DOCTYPE b [<!ENTITY l0 "lol">{levels}]>\n'
+            '<partsmanagement><part P_ARTICLE_PARTNR="&l9;"><variant/></part></partsmanagement>')
+
+
+def hostile_files(folder: Path, edz: Path) -> dict[str, tuple[Path, str]]:
+    """name -> (file, the reason validate must give)."""
+    with py7zr.SevenZipFile(edz) as archive:
+        archive.extractall(path=folder / "x")
+    files: dict[str, tuple[Path, str]] = {}
+    bomb = folder / "bomb.xml"
+    bomb.write_text(_entity_bomb(), encoding="utf-8")
+    files["entity amplification"] = (bomb, "a DTD (<!DOCTYPE …>) is not accepted")
+    xxe = folder / "xxe.xml"
+    xxe.write_text('<?xml version="1.0"?><!DOCTYPE p [<!ENTITY e SYSTEM "file:///etc/hostname">]>'
+                   '<partsmanagement><part P_ARTICLE_PARTNR="A"><variant/>&e;</part>'
+                   '</partsmanagement>', encoding="utf-8")
+    files["external entity in content"] = (xxe, "a DTD (<!DOCTYPE …>) is not accepted")
+    data = edz.read_bytes()
+    corrupt = folder / "corrupt.edz"
+    corrupt.write_bytes(data[:40] + bytes(b ^ 0x55 for b in data[40:120]) + data[120:])
+    files["corrupt 7-Zip"] = (corrupt, "corrupt archive")
+    files["encrypted 7-Zip"] = (_seven_zip(folder / "encrypted.edz", folder / "x", "secret"),
+                                "the archive is encrypted")
+    manifest = folder / "x" / "manifest.xml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("?>", '?><!DOCTYPE m [<!ENTITY e "x">]>', 1),
+                        encoding="utf-8")
+    files["entity in the manifest"] = (_seven_zip(folder / "manifest.edz", folder / "x"),
+                                       "manifest.xml: a DTD (<!DOCTYPE …>) is not accepted")
+    manifest.write_text(text, encoding="utf-8")
+    entries = [(str(p.relative_to(folder / "x")), p.read_bytes())
+               for p in sorted((folder / "x").rglob("*")) if p.is_file()]
+    escaping = folder / "escaping.edz"
+    _zip_edz(escaping, [*entries, ("../evil.xml", b"<x/>")])
+    files["entry leaving the archive"] = (escaping, "entry '../evil.xml' leaves the archive")
+    link = folder / "link.edz"
+    with zipfile.ZipFile(link, "w") as archive:
+        for name, payload in entries:
+            archive.writestr(name, payload)
+        info = zipfile.ZipInfo("items/picture/link.png")
+        info.external_attr = (0o120777 << 16)  # a symbolic link
+        archive.writestr(info, "/etc/passwd")
+    files["link entry"] = (link, "entry 'items/picture/link.png' is a link")
+    return files
+
+
+def test_hostile_files_are_invalid_with_one_line_each_and_checking_goes_on(
+        tmp_path: Path, edz: Path) -> None:
+    files = hostile_files(tmp_path, edz)
+    paths = [path for path, _ in files.values()]
+    result = run_cli("validate", *paths, GOLDEN / "parts.xml")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"1 of {len(paths) + 1} files valid" in result.stdout
+    lines = result.stderr.splitlines()
+    for name, (path, reason) in files.items():
+        at = lines.index(f"invalid: {path}")
+        assert lines[at + 1].startswith(f"  {reason}"), (name, lines[at + 1])
+        assert not lines[at + 2].startswith("  ") if at + 2 < len(lines) else True, name
+
+
+def test_many_errors_are_counted_not_listed(tmp_path: Path) -> None:
+    bad = "".join(f'<part P_ARTICLE_PARTNR="P{n}" P_ARTICLE_WIDTH="x"><variant/></part>'
+                  for n in range(100))
+    path = tmp_path / "many.xml"
+    path.write_text(f"<partsmanagement>{bad}</partsmanagement>", encoding="utf-8")
+    errors = document_errors(path)
+    assert len(errors) == 21 and errors[-1] == "… and 80 more errors"
+    assert errors[0].startswith("part P0: ") and "P_ARTICLE_WIDTH" in errors[0]

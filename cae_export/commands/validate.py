@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from cae_export.console import stderr, stdout
+from cae_export.core.problems import shorten
 from cae_export.formats.eplan.validate import file_errors
 
 MAX_LINES_PER_FILE = 40
@@ -28,7 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
-        errors = file_errors(path)
+        try:
+            errors = file_errors(path)
+        except Exception as exc:  # a file no check foresaw: say so, go on with the next one
+            errors = [f"cannot be checked: {type(exc).__name__}: {shorten(str(exc))}"]
         if not errors:
             stdout.print(f"valid: {path}", markup=False)
             continue

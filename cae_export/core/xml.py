@@ -23,6 +23,28 @@ _ATTRIBUTE_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
 _ESCAPE = re.compile('[&<>"\n\r\t]')
 
 
+# How much of a file's start is read to find a DOCTYPE (it can only stand before the root).
+PROLOG_BYTES = 1 << 16
+_PROLOG = re.compile(r"\A\ufeff?\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*)*(<!DOCTYPE|<[^?!])", re.DOTALL)
+DOCTYPE_REFUSED = ("a DTD (<!DOCTYPE …>) is not accepted: entities, entity expansion and external "
+                   "references are refused in files read from anywhere")
+
+
+def doctype_refusal(head: bytes) -> str | None:
+    """Why a document whose first bytes are ``head`` is refused unread, or None. Files the
+    tool reads carry no DTD: one is refused before parsing, so no entity can expand (an
+    amplification bomb) or point outside the file (an external entity)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="ignore")
+    else:
+        text = head.decode("utf-8", errors="ignore")
+    match = _PROLOG.match(text)
+    if match is not None:
+        return DOCTYPE_REFUSED if match.group(1) == "<!DOCTYPE" else None
+    # no root within the first bytes (a huge comment?): refuse a DOCTYPE seen anywhere there
+    return DOCTYPE_REFUSED if "<!DOCTYPE" in text else None
+
+
 def xml_illegal_character(text: str) -> str | None:
     """The first character of ``text`` that XML 1.0 cannot carry, or None."""
     bad = XML_ILLEGAL.search(text)
@@ -42,5 +64,5 @@ def safe_parser(**options: Any) -> etree.XMLParser:
     return etree.XMLParser(**SAFE_PARSE_OPTIONS, **options)
 
 
-__all__ = ["SAFE_PARSE_OPTIONS", "XML_ILLEGAL", "safe_parser", "xml_attribute",
-           "xml_illegal_character"]
+__all__ = ["DOCTYPE_REFUSED", "PROLOG_BYTES", "SAFE_PARSE_OPTIONS", "XML_ILLEGAL",
+           "doctype_refusal", "safe_parser", "xml_attribute", "xml_illegal_character"]

@@ -8,8 +8,11 @@ disk, and checks the manifest against the archive's entries.
 from __future__ import annotations
 
 import io
+import lzma
+import stat
 import uuid
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -23,7 +26,7 @@ from py7zr.io import BytesIOFactory
 
 from cae_export.core.problems import OutputInvalid
 from cae_export.core.resources import template_path
-from cae_export.core.xml import safe_parser
+from cae_export.core.xml import PROLOG_BYTES, doctype_refusal, safe_parser
 from cae_export.formats.eplan.xml import TEMPLATE_DIR, document_errors, environment
 
 MANIFEST = "manifest.xml"
@@ -42,6 +45,12 @@ ARCHIVE_DICTIONARY = 256 * 1024
 ARCHIVE_FILTERS = [{"id": py7zr.FILTER_LZMA2, "preset": 1, "dict_size": ARCHIVE_DICTIONARY}]
 # Reading never holds more than this much unpacked XML (a decompression bomb stops here).
 READ_LIMIT = 256 * 1024 * 1024
+# An EDZ of a part holds a few entries; a portal package with pictures and macros some dozens.
+MAX_ENTRIES = 10_000
+
+
+class ArchiveRefused(ValueError):
+    """An archive the tool will not open (encrypted, links): the message says why."""
 
 
 @dataclass(frozen=True)
@@ -112,10 +121,13 @@ def archive_entries(source: Source) -> tuple[list[str], dict[str, bytes]]:
             names, contents = _zip_entries(handle)
         else:
             raise ValueError("not a 7-Zip or zip archive")
+    if len(names) > MAX_ENTRIES:
+        raise ArchiveRefused(f"{len(names)} entries, more than {MAX_ENTRIES}")
     for name in names:
         entry = PurePosixPath(name.replace("\\", "/"))
-        if entry.is_absolute() or ".." in entry.parts:  # would land outside an extract folder
-            raise ValueError(f"entry {name!r} leaves the archive")
+        if entry.is_absolute() or ".." in entry.parts or ":" in entry.parts[0]:
+            # would land outside an extract folder (``..``, ``/etc``, ``C:``)
+            raise ArchiveRefused(f"entry {name!r} leaves the archive")
     return names, contents
 
 
@@ -125,7 +137,13 @@ def _is_xml(name: str) -> bool:
 
 def _seven_zip_entries(handle: IO[bytes]) -> tuple[list[str], dict[str, bytes]]:
     with py7zr.SevenZipFile(handle, "r", max_extract_size=READ_LIMIT) as archive:
-        names = [f.filename for f in archive.list() if not f.is_directory]
+        if archive.needs_password():
+            raise ArchiveRefused("the archive is encrypted: an EDZ must open without a password")
+        infos = [f for f in archive.list() if not f.is_directory]
+        links = [f.filename for f in infos if f.is_symlink]
+        if links:
+            raise ArchiveRefused(f"entry {links[0]!r} is a link")
+        names = [f.filename for f in infos]
         wanted = [n for n in dict.fromkeys(names) if _is_xml(n)]
         factory = BytesIOFactory(READ_LIMIT)
         if wanted:
@@ -141,6 +159,12 @@ def _read_back(product: py7zr.io.Py7zIO) -> bytes:
 def _zip_entries(handle: IO[bytes]) -> tuple[list[str], dict[str, bytes]]:
     with zipfile.ZipFile(handle) as archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
+        encrypted = [i.filename for i in infos if i.flag_bits & 0x1]
+        if encrypted:
+            raise ArchiveRefused("the archive is encrypted: an EDZ must open without a password")
+        links = [i.filename for i in infos if stat.S_ISLNK(i.external_attr >> 16)]
+        if links:
+            raise ArchiveRefused(f"entry {links[0]!r} is a link")
         if sum(i.file_size for i in infos if _is_xml(i.filename)) > READ_LIMIT:
             raise ValueError(f"more than {READ_LIMIT} bytes of XML")
         return ([i.filename for i in infos],
@@ -151,12 +175,25 @@ def edz_errors(source: Source) -> list[str]:
     """Everything wrong with an EDZ package (a file, or its bytes); empty when it is sound."""
     try:
         names, contents = archive_entries(source)
-    except (ValueError, OSError, py7zr.exceptions.ArchiveError, zipfile.BadZipFile) as exc:
-        return [f"cannot open archive: {exc}"]
+    except ArchiveRefused as exc:
+        return [str(exc)]
+    except py7zr.exceptions.PasswordRequired:
+        return ["the archive is encrypted: an EDZ must open without a password"]
+    except (lzma.LZMAError, zlib.error, EOFError, py7zr.exceptions.CrcError,
+            py7zr.exceptions.DecompressionError, py7zr.exceptions.Bad7zFile,
+            zipfile.BadZipFile) as exc:
+        return [f"corrupt archive: {exc or type(exc).__name__}"]
+    except (ValueError, OSError, py7zr.exceptions.ArchiveError) as exc:
+        return [f"cannot open archive: {exc or type(exc).__name__}"]
+    except Exception as exc:  # whatever else a broken archive makes a decoder raise
+        return [f"cannot open archive: {type(exc).__name__}: {exc}"]
     errors = [f"duplicate archive entry {n}" for n in sorted({n for n in names
                                                                 if names.count(n) > 1})]
     if MANIFEST not in contents:
         return [*errors, f"no {MANIFEST} at the archive root"]
+    refusal = doctype_refusal(contents[MANIFEST][:PROLOG_BYTES])
+    if refusal is not None:
+        return [*errors, f"{MANIFEST}: {refusal}"]
     try:
         manifest = etree.fromstring(contents[MANIFEST], safe_parser())
     except etree.XMLSyntaxError as exc:

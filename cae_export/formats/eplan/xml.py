@@ -17,7 +17,13 @@ from markupsafe import Markup
 from cae_export.core.problems import OutputInvalid, RecordError
 from cae_export.core.resources import template_path
 from cae_export.core.templating import environment as template_environment
-from cae_export.core.xml import SAFE_PARSE_OPTIONS, safe_parser, xml_attribute
+from cae_export.core.xml import (
+    PROLOG_BYTES,
+    SAFE_PARSE_OPTIONS,
+    doctype_refusal,
+    safe_parser,
+    xml_attribute,
+)
 from cae_export.formats.eplan.model import Address, Part, mapping
 
 TEMPLATE_DIR = "eplan"
@@ -111,7 +117,16 @@ def validated_fragment(fragment: str, part_number: str) -> str:
 
 
 def document_errors(source: Path | IO[bytes], expect_root: bool = True) -> list[str]:
-    """Stream-validate a whole document with lxml (flat memory); path-level report on failure."""
+    """Everything wrong with a parts-management document, in flat memory at any size.
+
+    A document with a DTD is refused unread. A valid one is checked in one streaming pass
+    (lxml with the schema); only when that finds a problem is the document read again, record
+    by record, to name each bad part, path and attribute (at most ``MAX_REPORTED_ERRORS``, then
+    how many more), so a 200 MB file with one error costs no more memory than a valid one.
+    """
+    refusal = doctype_refusal(_head(source))
+    if refusal is not None:
+        return [refusal]
     root_tag = None
     try:
         events = etree.iterparse(_source(source), events=("start", "end"), schema=lxml_schema(),
@@ -127,10 +142,91 @@ def document_errors(source: Path | IO[bytes], expect_root: bool = True) -> list[
     except etree.XMLSyntaxError as exc:
         if not _is_schema_error(exc):
             return [f"not well-formed XML: {exc}"]
-        return path_report(etree.parse(_source(source), safe_parser()))
+        return record_by_record_errors(source, expect_root)
     if expect_root and root_tag != "partsmanagement":
         return [f"root element is <{root_tag}>, expected <partsmanagement>"]
     return []
+
+
+@cache
+def record_names() -> frozenset[str]:
+    """The elements a <partsmanagement> may hold (the schema's choice of records)."""
+    xsd = etree.parse(str(schema_file()), safe_parser())
+    ns = {"xs": "http://www.w3.org/2001/XMLSchema"}
+    choice = xsd.find(".//xs:element[@name='partsmanagement']/xs:complexType/xs:choice", ns)
+    return frozenset(e.get("name") or e.get("ref") for e in choice.findall("xs:element", ns))
+
+
+GLOBAL_RECORDS = ("part", "address")  # declared globally: each is checked on its own
+UNIQUE_KEYS = {"part": "P_ARTICLE_PARTNR", "address": "P_PART_ADDRESS_SHORTNAME"}
+
+
+def record_by_record_errors(source: Path | IO[bytes], expect_root: bool = True) -> list[str]:
+    """The document read as a stream of records: its frame (the root and its attributes) and
+    each record checked on its own, the unique keys across them."""
+    errors: list[str] = []
+    hidden = 0
+
+    def report(lines: list[str]) -> None:
+        nonlocal hidden
+        room = max(MAX_REPORTED_ERRORS - len(errors), 0)
+        errors.extend(lines[:room])
+        hidden += len(lines) - len(lines[:room])
+
+    root: Any = None
+    first: dict[tuple[str, str], int] = {}
+    number = 0
+    try:
+        for event, element in etree.iterparse(_source(source), events=("start", "end"),
+                                               **SAFE_PARSE_OPTIONS):
+            if root is None:
+                root = element
+                if expect_root and root.tag != "partsmanagement":
+                    report([f"root element is <{root.tag}>, expected <partsmanagement>"])
+                else:
+                    report(_frame_errors(root))
+                continue
+            if event != "end" or element.getparent() is not root:
+                continue
+            number += 1
+            report(_record_errors(element, number, first))
+            element.clear()
+            while element.getprevious() is not None:
+                del root[0]
+    except etree.XMLSyntaxError as exc:
+        report([f"not well-formed XML: {exc}"])
+    if hidden:
+        errors.append(f"… and {hidden} more errors")
+    return errors
+
+
+def _frame_errors(root: Any) -> list[str]:
+    frame = etree.Element(root.tag, dict(root.attrib))
+    return [] if lxml_schema().validate(frame) else path_report(etree.ElementTree(frame))
+
+
+def _record_errors(element: Any, number: int, first: dict[tuple[str, str], int]) -> list[str]:
+    tag = element.tag
+    if tag not in record_names():
+        return [f"record {number}: <{tag}> is not a record a parts-management file holds"]
+    lines = []
+    if tag in GLOBAL_RECORDS and not lxml_schema().validate(element):
+        lines += path_report(etree.ElementTree(element))
+    key = UNIQUE_KEYS.get(tag)
+    value = element.get(key) if key else None
+    if value is not None:
+        seen = first.setdefault((tag, value), number)
+        if seen != number:
+            lines.append(f"{tag} {value}: {key} is not unique (record {seen} has it too)")
+    return lines
+
+
+def _head(source: Path | IO[bytes]) -> bytes:
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            return handle.read(PROLOG_BYTES)
+    source.seek(0)
+    return source.read(PROLOG_BYTES)
 
 
 def _source(source: Path | IO[bytes]) -> str | IO[bytes]:
