@@ -15,12 +15,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
 from cae_export.core import resources
 from cae_export.core.filenames import portable_name
+from cae_export.core.limits import MAX_RECORD_BYTES, InputTooLarge, read_capped, too_large
 from cae_export.core.problems import Problem, RecordError
 from cae_export.core.resources import SafeDumper
 from cae_export.record import Record
@@ -64,9 +65,13 @@ def load_yaml_text(text: str, source: str) -> Any:
 
 def load_record_file(path: Path) -> Record:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_capped(path, MAX_RECORD_BYTES, "the record file").decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RecordError(f"not UTF-8 (byte {exc.start})", file=str(path)) from None
+    except InputTooLarge as exc:
+        raise RecordError(str(exc), file=str(path)) from None
+    except OSError as exc:
+        raise RecordError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
     data = load_yaml_text(text, str(path))
     return Record.from_data(data, str(path))
 
@@ -109,11 +114,16 @@ class RecordFiles:
         return path
 
 
+_ITEM_NUMBER_LINE = re.compile(rb"^item_number:[^\n]*$", re.MULTILINE)
+
+
 def _item_number_in(path: Path) -> str | None:
-    """The item number of a record file already in the catalog (None if it has none)."""
+    """The item number of a record file already in the catalog (None if it has none); only
+    its ``item_number:`` line is read as YAML (the file may be large)."""
     try:
-        data = load_yaml_text(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError, RecordError):
+        match = _ITEM_NUMBER_LINE.search(read_capped(path, MAX_RECORD_BYTES, "the record file"))
+        data = load_yaml_text(match.group().decode("utf-8"), str(path)) if match else None
+    except (OSError, UnicodeDecodeError, InputTooLarge, RecordError):
         return None
     item = data.get("item_number") if isinstance(data, dict) else None
     return item if isinstance(item, str) else None
@@ -222,7 +232,11 @@ def iter_jsonl_pending(path: Path) -> Iterator[PendingRecord | Problem]:
     """Each non-blank line of a JSON Lines file, read lazily; bad UTF-8 is a problem of its line."""
     file = str(path)
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(_capped_lines(handle, MAX_RECORD_BYTES), start=1):
+            if raw is None:
+                yield Problem(too_large("the line", MAX_RECORD_BYTES) + "; it was skipped",
+                              file=file, line=number)
+                continue
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]  # a byte-order mark some editors add
             try:
@@ -233,6 +247,21 @@ def iter_jsonl_pending(path: Path) -> Iterator[PendingRecord | Problem]:
                 continue
             if text.strip():
                 yield PendingRecord(file, number, text)
+
+
+def _capped_lines(handle: IO[bytes], cap: int) -> Iterator[bytes | None]:
+    """The lines of a binary file; a line longer than ``cap`` is read past (never held whole)
+    and comes out as None."""
+    while True:
+        line = handle.readline(cap + 1)
+        if not line:
+            return
+        if len(line) > cap and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):  # skip the rest of the long line
+                line = handle.readline(1 << 20)
+            yield None
+            continue
+        yield line
 
 
 def iter_pending(root: Path) -> Iterator[PendingRecord | Problem]:

@@ -157,9 +157,9 @@ def hostile_files(folder: Path, edz: Path) -> dict[str, tuple[Path, str]]:
     data = edz.read_bytes()
     corrupt = folder / "corrupt.edz"
     corrupt.write_bytes(data[:40] + bytes(b ^ 0x55 for b in data[40:120]) + data[120:])
-    files["corrupt 7-Zip"] = (corrupt, "corrupt archive")
+    files["corrupt 7-Zip"] = (corrupt, "cannot open archive: corrupt data")
     files["encrypted 7-Zip"] = (_seven_zip(folder / "encrypted.edz", folder / "x", "secret"),
-                                "the archive is encrypted")
+                                "cannot open archive: it is encrypted")
     manifest = folder / "x" / "manifest.xml"
     text = manifest.read_text(encoding="utf-8")
     manifest.write_text(text.replace("?>", '?><!DOCTYPE m [<!ENTITY e "x">]>', 1),
@@ -171,7 +171,8 @@ def hostile_files(folder: Path, edz: Path) -> dict[str, tuple[Path, str]]:
                for p in sorted((folder / "x").rglob("*")) if p.is_file()]
     escaping = folder / "escaping.edz"
     _zip_edz(escaping, [*entries, ("../evil.xml", b"<x/>")])
-    files["entry leaving the archive"] = (escaping, "entry '../evil.xml' leaves the archive")
+    files["entry leaving the archive"] = (escaping, "cannot open archive: entry '../evil.xml' "
+                                                   "leaves the archive")
     link = folder / "link.edz"
     with zipfile.ZipFile(link, "w") as archive:
         for name, payload in entries:
@@ -179,7 +180,7 @@ def hostile_files(folder: Path, edz: Path) -> dict[str, tuple[Path, str]]:
         info = zipfile.ZipInfo("items/picture/link.png")
         info.external_attr = (0o120777 << 16)  # a symbolic link
         archive.writestr(info, "/etc/passwd")
-    files["link entry"] = (link, "entry 'items/picture/link.png' is a link")
+    files["link entry"] = (link, "cannot open archive: entry 'items/picture/link.png' is a link")
     return files
 
 

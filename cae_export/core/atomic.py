@@ -1,4 +1,9 @@
-"""Write-validate-rename: an invalid or half-written artifact never reaches its final path."""
+"""Write-validate-rename: an invalid or half-written artifact never reaches its final path.
+
+Whatever goes wrong is reported under the file's final name, never the temporary one: a
+refused file (``OutputInvalid``) and a write error (``OSError``: disk full, no permission)
+both name ``path``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
+
+from cae_export.core.problems import OutputInvalid
 
 Validator = Callable[[Path], None]
 
@@ -20,18 +27,17 @@ def atomic_output(path: Path, validate: Validator | None = None, *, binary: bool
     ``validate`` receives the temporary path and raises to refuse the file. On any exception
     the temporary file is removed and the final path is left untouched.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
+    tmp = temp_path_for(path)
     try:
         mode = "wb" if binary else "w"
         kwargs = {} if binary else {"encoding": encoding, "newline": newline}
-        with os.fdopen(fd, mode, **kwargs) as handle:
+        with tmp.open(mode, **kwargs) as handle:
             yield handle
-        finish_atomic(tmp, path, validate)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        _raise_named(exc, tmp, path)
         raise
+    finish_atomic(tmp, path, validate)
 
 
 def finish_atomic(tmp: Path, path: Path, validate: Validator | None) -> None:
@@ -41,15 +47,20 @@ def finish_atomic(tmp: Path, path: Path, validate: Validator | None) -> None:
             validate(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        _raise_named(exc, tmp, path)
         raise
 
 
 def temp_path_for(path: Path) -> Path:
     """A fresh temporary path next to ``path`` (for libraries that insist on writing by name)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        _raise_named(exc, path, path)
+        raise
     os.close(fd)
     return Path(tmp_name)
 
@@ -59,8 +70,18 @@ def write_validated(path: Path, produce: Callable[[Path], None], validate: Valid
     tmp = temp_path_for(path)
     try:
         produce(tmp)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        _raise_named(exc, tmp, path)
         raise
     finish_atomic(tmp, path, validate)
     return path
+
+
+def _raise_named(exc: BaseException, tmp: Path, path: Path) -> None:
+    """Raise ``exc`` again under the final name where it names the temporary file, or none."""
+    if isinstance(exc, OutputInvalid) and exc.path != str(path):
+        details = [d.replace(str(tmp), str(path)) for d in exc.details]
+        raise OutputInvalid(str(path), details) from None
+    if isinstance(exc, OSError) and exc.filename in (None, str(tmp), tmp):
+        raise type(exc)(exc.errno, exc.strerror or str(exc), str(path)) from None

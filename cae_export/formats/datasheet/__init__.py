@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cae_export.catalog import RecordFiles, dump_yaml, load_record_file
 from cae_export.core.atomic import atomic_output
+from cae_export.core.limits import MAX_SHEET_BYTES, InputTooLarge, read_capped
 from cae_export.core.problems import Problem, RecordError, Report
 from cae_export.formats.datasheet.parser import parse_datasheet
 from cae_export.record import Record
@@ -22,8 +23,11 @@ def ingest_file(path: Path, out_dir: Path, report: Report, *, list_unmapped: boo
     ``files`` keeps the file names this run wrote (two items must not share one)."""
     source = str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path, MAX_SHEET_BYTES, "the data sheet")
         data, problems = parse_datasheet(raw, source)
+    except InputTooLarge as exc:
+        report.error(Problem(str(exc), file=source))
+        return None
     except RecordError as exc:
         report.error(exc.problem)
         return None

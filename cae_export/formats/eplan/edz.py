@@ -49,6 +49,9 @@ READ_LIMIT = 256 * 1024 * 1024
 MAX_ENTRIES = 10_000
 
 
+ENCRYPTED = "it is encrypted (an EDZ must open without a password)"
+
+
 class ArchiveRefused(ValueError):
     """An archive the tool will not open (encrypted, links): the message says why."""
 
@@ -138,7 +141,7 @@ def _is_xml(name: str) -> bool:
 def _seven_zip_entries(handle: IO[bytes]) -> tuple[list[str], dict[str, bytes]]:
     with py7zr.SevenZipFile(handle, "r", max_extract_size=READ_LIMIT) as archive:
         if archive.needs_password():
-            raise ArchiveRefused("the archive is encrypted: an EDZ must open without a password")
+            raise ArchiveRefused(ENCRYPTED)
         infos = [f for f in archive.list() if not f.is_directory]
         links = [f.filename for f in infos if f.is_symlink]
         if links:
@@ -161,7 +164,7 @@ def _zip_entries(handle: IO[bytes]) -> tuple[list[str], dict[str, bytes]]:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         encrypted = [i.filename for i in infos if i.flag_bits & 0x1]
         if encrypted:
-            raise ArchiveRefused("the archive is encrypted: an EDZ must open without a password")
+            raise ArchiveRefused(ENCRYPTED)
         links = [i.filename for i in infos if stat.S_ISLNK(i.external_attr >> 16)]
         if links:
             raise ArchiveRefused(f"entry {links[0]!r} is a link")
@@ -176,13 +179,13 @@ def edz_errors(source: Source) -> list[str]:
     try:
         names, contents = archive_entries(source)
     except ArchiveRefused as exc:
-        return [str(exc)]
+        return [f"cannot open archive: {exc}"]
     except py7zr.exceptions.PasswordRequired:
-        return ["the archive is encrypted: an EDZ must open without a password"]
+        return [f"cannot open archive: {ENCRYPTED}"]
     except (lzma.LZMAError, zlib.error, EOFError, py7zr.exceptions.CrcError,
             py7zr.exceptions.DecompressionError, py7zr.exceptions.Bad7zFile,
             zipfile.BadZipFile) as exc:
-        return [f"corrupt archive: {exc or type(exc).__name__}"]
+        return [f"cannot open archive: corrupt data ({exc or type(exc).__name__})"]
     except (ValueError, OSError, py7zr.exceptions.ArchiveError) as exc:
         return [f"cannot open archive: {exc or type(exc).__name__}"]
     except Exception as exc:  # whatever else a broken archive makes a decoder raise

@@ -8,8 +8,8 @@ line is dropped: the rest of the job is still produced.
 from __future__ import annotations
 
 import csv
-import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
+from cae_export.core.limits import MAX_JOB_BYTES, InputTooLarge, read_capped
 from cae_export.core.problems import Problem
 from cae_export.core.resources import SafeLoader, check_yaml_nodes
 from cae_export.core.xml import XML_ILLEGAL
@@ -81,7 +82,9 @@ class Job:
 def read_job(path: Path) -> Job:
     """Read a job file (``.csv`` or ``.yaml``/``.yml``); never raises for bad content."""
     try:
-        data = path.read_bytes()
+        data = read_capped(path, MAX_JOB_BYTES, "the job file")
+    except InputTooLarge as exc:
+        return Job(path.stem, [], [Problem(str(exc), file=str(path))])
     except OSError as exc:
         return Job(path.stem, [], [Problem(f"cannot read job file: {exc.strerror}", file=str(path))])
     if path.suffix.lower() in (".yaml", ".yml"):
@@ -180,11 +183,18 @@ def _read_csv(path: Path, data: bytes) -> Job:
                                 f"be used", file=str(path), line=header_line, field=c)
                         for c in missing)
         return job
-    body = "\n".join(t for _, t in numbered[1:])
-    starts = [n for n, _ in numbered[1:]]
-    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
-    for index, cells in enumerate(reader):
-        line = starts[min(index, len(starts) - 1)] if starts else header_line
+    start: list[int | None] = [None]  # the line the row being read began on
+
+    def body() -> Iterator[str]:
+        # every line after the header, blank ones too: a quoted cell may hold them
+        for number, text in lines:
+            if number > header_line:
+                if start[0] is None:
+                    start[0] = number
+                yield text + "\n"
+
+    for cells in csv.reader(body(), delimiter=delimiter):
+        line, start[0] = start[0] or header_line, None
         if not any(c.strip() for c in cells):
             continue
         job.lines_read += 1
