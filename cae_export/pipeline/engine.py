@@ -8,7 +8,10 @@
 - **merge** (main process, catalog order): views' claims are checked across the build (a
   clash leaves the record out of every target using the view), their findings are reported
   once, and each target ``add``s its fragment.
-- **finish**: every target's background work is started, then each writes its files.
+- **finish**: every target's background work is started, then each writes its files into its
+  staging folder; then one commit replaces each target's earlier set of files by its new one
+  (``core.outputs``): a target whose files failed, or that got no valid record, keeps its
+  earlier set, and a build that stops before the commit changes nothing.
 
 With ``jobs > 1`` load, derive and render run in worker processes on chunks of records, merged
 back in catalog order, so the outputs are byte-identical to a one-process build.
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from cae_export.catalog import PendingRecord
+from cae_export.core.outputs import FileSet, OutputFolder
 from cae_export.core.problems import OutputInvalid, Problem, RecordError, Report, internal_problem
 from cae_export.core.timings import Timings, active, timings_of
 from cae_export.pipeline.executor import Executor, executor_for
@@ -87,56 +91,77 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
         plan = make_plan(classes, options)
         for view, context in zip(plan.views, plan.view_contexts, strict=True):
             view.announce(context, report)
-    executor = executor_for(options.jobs)
-    targets = [cls(out_dir, options, report, context, executor)
-               for cls, context in zip(plan.targets, plan.target_contexts, strict=True)]
-    merge = Merge(plan, targets, report, timings)
-    try:
-        rendered = _rendered(records, plan, executor, timings)
-        # closing() stops handing out work however the loop ends
-        with active(timings), contextlib.closing(rendered):
-            for item, outcome in rendered:
-                if progress:
-                    progress(1)
-                merge.add(item, outcome)
-        _finish(targets, report, timings)
-    except BaseException:
-        executor.close()  # workers may read the targets' spools: stop them first
-        for target in targets:
-            target.abort()
-        raise
-    finally:
-        executor.close()
+    with OutputFolder(out_dir) as folder:
+        executor = executor_for(options.jobs, folder.temp_dir)
+        targets = [cls(folder.stage(cls.name), options, report, context, executor)
+                   for cls, context in zip(plan.targets, plan.target_contexts, strict=True)]
+        merge = Merge(plan, targets, report, timings, folder)
+        try:
+            rendered = _rendered(records, plan, executor, timings)
+            # closing() stops handing out work however the loop ends
+            with active(timings), contextlib.closing(rendered):
+                for item, outcome in rendered:
+                    if progress:
+                        progress(1)
+                    merge.add(item, outcome)
+            finished = _finish(targets, report, timings, folder)
+        except BaseException:
+            executor.terminate()  # workers may read the targets' spools: stop them first
+            for target in targets:
+                target.abort()
+            raise
+        finally:
+            executor.close()
+        report.files_written += folder.commit(_file_sets(finished, merge, report))
 
 
-def _finish(targets: list[Target], report: Report, timings: Timings) -> None:
-    """Every target writes its files; one that cannot is reported and the others go on."""
+def _file_sets(finished: list[Target], merge: Merge, report: Report) -> list[FileSet]:
+    """The sets to put in place: every finished target's that got at least one record."""
+    sets = []
+    for target in finished:
+        if merge.added[target.name] == 0:
+            report.notes.append(f"{target.name}: no valid record, so its earlier files were kept")
+            continue
+        sets.append(FileSet(target.name, target.out_dir, target.output_files))
+    return sets
+
+
+def _finish(targets: list[Target], report: Report, timings: Timings,
+            folder: OutputFolder) -> list[Target]:
+    """Every target writes its files; one that cannot is reported and the others go on.
+    The targets whose files were all written and checked."""
     # every target's background work first, so it overlaps the others' finish
     started = []
     for target in targets:
-        with active(timings), timings.measure("finish"), _finishing(target, report):
+        with active(timings), timings.measure("finish"), _finishing(target, report, folder):
             target.start_finish()
             started.append(target)
+    finished = []
     for target in started:
-        with active(timings), timings.measure("finish"), _finishing(target, report):
-            report.files_written += target.finish()
+        with active(timings), timings.measure("finish"), _finishing(target, report, folder):
+            target.finish()
+            finished.append(target)
+    return finished
 
 
 @contextlib.contextmanager
-def _finishing(target: Target, report: Report) -> Iterator[None]:
+def _finishing(target: Target, report: Report, folder: OutputFolder) -> Iterator[None]:
     """A target's file work: a refused or unwritable file is that target's error (its earlier
-    file stays); anything else is a fault of the program, reported, and the target tidied up."""
+    set stays); anything else is a fault of the program, reported, and the target tidied up.
+    Files are named as the user knows them (in the output folder, not the staging one)."""
     try:
         yield
     except OutputInvalid as exc:
-        report.error(exc.problem(f"{target.name}: "))
+        named = OutputInvalid(folder.public(exc.path), [folder.public(d) for d in exc.details])
+        report.error(named.problem(f"{target.name}: "))
+        target.abort()
     except OSError as exc:
         report.error(Problem(f"{target.name}: cannot write: {exc.strerror or exc}",
-                             file=exc.filename or str(target.out_dir)))
+                             file=folder.public(str(exc.filename or target.out_dir))))
         target.abort()
     except Exception as exc:
         report.error(internal_problem(exc, f"writing the {target.name} files",
-                                      file=str(target.out_dir)))
+                                      file=folder.public(str(target.out_dir))))
         target.abort()
 
 
@@ -277,13 +302,16 @@ class Merge:
     """The main process's side of each record: claims, findings, every target's ``add``."""
 
     def __init__(self, plan: BuildPlan, targets: list[Target], report: Report,
-                 timings: Timings) -> None:
+                 timings: Timings, folder: OutputFolder) -> None:
         self.plan = plan
+        self.folder = folder
         self.targets = targets
         self.report = report
         self.timings = timings
         # per view: claimed key -> the record that claimed it (item number and file)
         self.claims: dict[type[View], dict[str, str]] = {view: {} for view in plan.views}
+        # per target: the records it took (none: its earlier files are kept)
+        self.added: dict[str, int] = {target.name: 0 for target in targets}
 
     def add(self, item: Record | Problem, outcome: RecordOutcome | None) -> None:
         """Stream one record's fragments into the targets and count it."""
@@ -306,7 +334,9 @@ class Merge:
                 reported = len(report.problems)
                 self._add(target, item, result)
                 # a target may still refuse the record while adding it
-                failed |= any(p.severity == "error" for p in report.problems[reported:])
+                refused = any(p.severity == "error" for p in report.problems[reported:])
+                self.added[target.name] += not refused
+                failed |= refused
         if failed:
             report.records_failed += 1
         else:
@@ -318,8 +348,9 @@ class Merge:
         except RecordError as exc:
             self.report.error(_refused(type(target), exc.problem, record))
         except OSError as exc:  # a per-part file that cannot be written
+            name = str(exc.filename) if exc.filename else record.source
             self.report.error(Problem(f"{target.name}: cannot write: {exc.strerror or exc}",
-                                      file=exc.filename or record.source or None,
+                                      file=self.folder.public(name) if name else None,
                                       record=record.item_number))
         except Exception as exc:
             self.report.error(_refused(type(target), internal_problem(exc, "adding it"), record))

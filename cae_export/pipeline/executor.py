@@ -13,10 +13,12 @@ picklable arguments and results.
 from __future__ import annotations
 
 import signal
+import tempfile
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from cae_export.core.timings import Timings, active, measure
@@ -91,6 +93,10 @@ class Executor(ABC):
     def close(self) -> None:  # noqa: B027 - nothing to release in process
         """Stop the workers: tasks not started are dropped, running ones finish."""
 
+    def terminate(self) -> None:
+        """Stop at once (Ctrl-C, a failed build): running work is killed, not waited for."""
+        self.close()
+
     def __enter__(self) -> Executor:
         return self
 
@@ -114,14 +120,16 @@ class ProcessPool(Executor):
     """One pool of ``workers`` processes, started on first use. Ctrl-C is the main process's to
     handle: workers ignore it, and ``close`` shuts them down."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, temp_dir: Path | None = None) -> None:
         self.workers = workers
+        self.temp_dir = temp_dir
         self.pool: ProcessPoolExecutor | None = None
 
     def _pool(self, shared: Any = None) -> ProcessPoolExecutor:
         if self.pool is None:
+            temp_dir = str(self.temp_dir) if self.temp_dir is not None else None
             self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_start_worker,
-                                            initargs=(shared,))
+                                            initargs=(shared, temp_dir))
         return self.pool
 
     def map_ordered(self, function: Callable[[Any, T], R], items: Iterable[T], shared: Any,
@@ -151,17 +159,28 @@ class ProcessPool(Executor):
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
+    def terminate(self) -> None:
+        if self.pool is not None:
+            # workers write only into the build's work folder, so killing them loses nothing
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                process.terminate()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
-def executor_for(jobs: int) -> Executor:
-    """The executor for ``--jobs``: this process for one job, a process pool for more."""
-    return ProcessPool(jobs) if jobs > 1 else InProcess()
+
+def executor_for(jobs: int, temp_dir: Path | None = None) -> Executor:
+    """The executor for ``--jobs``: this process for one job, a process pool for more (whose
+    workers put their temporary files in ``temp_dir``)."""
+    return ProcessPool(jobs, temp_dir) if jobs > 1 else InProcess()
 
 
 # worker side ----------------------------------------------------------------------------------
 
-def _start_worker(shared: Any) -> None:
+def _start_worker(shared: Any, temp_dir: str | None) -> None:
     global _shared
     _shared = shared
+    if temp_dir is not None:
+        tempfile.tempdir = temp_dir
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 

@@ -77,10 +77,13 @@ class Target(ABC):
     name: ClassVar[str]
     summary: ClassVar[str]
     views: ClassVar[tuple[type[View], ...]] = ()
+    # the files the target writes, as patterns relative to the output folder: a new set
+    # replaces the files of the earlier one that match them
+    output_files: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, out_dir: Path, options: BuildOptions, report: Report, context: Any,
                  executor: Executor) -> None:
-        self.out_dir = out_dir
+        self.out_dir = out_dir  # where the files go: the build's staging folder for the target
         self.options = options
         self.report = report
         self.context = context  # what ``prepare`` gave, once per build

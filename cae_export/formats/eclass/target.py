@@ -36,6 +36,7 @@ def column_properties(layout: TableSchema) -> list[EclassProperty | None]:
 class EclassXlsx(Target):
     name: ClassVar[str] = "eclass-xlsx"
     summary: ClassVar[str] = "ECLASS property workbook (eclass/eclass-properties.xlsx)"
+    output_files = (str(OUT_FILE),)
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)

@@ -38,6 +38,7 @@ class EdzTarget(Target):
     name: ClassVar[str] = "edz"
     summary: ClassVar[str] = "EDZ packages for the EPLAN Data Portal format (one per part)"
     views = (PartView,)
+    output_files = ("edz/*.edz",)
     folder: ClassVar[str] = "edz"
 
     def __init__(self, *args: Any) -> None:

@@ -35,6 +35,7 @@ class EplanTarget(Target):
     name: ClassVar[str] = "eplan"
     summary: ClassVar[str] = "EPLAN parts-management XML (parts.xml; --per-part: one per part)"
     views = (PartView,)
+    output_files = ("eplan/parts.xml", "eplan/parts/*.xml")
     folder: ClassVar[str] = "eplan"
     document_name: ClassVar[str] = "parts.xml"
 

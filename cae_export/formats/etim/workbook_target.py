@@ -37,6 +37,7 @@ class EtimXlsx(Target):
     name: ClassVar[str] = "etim-xlsx"
     summary: ClassVar[str] = "ETIM products and features workbook (etim/etim-features.xlsx)"
     views = (ClassificationView,)
+    output_files = (str(OUT_FILE),)
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)

@@ -219,6 +219,7 @@ class EtimXchange(Target):
     name: ClassVar[str] = "etim-xchange"
     summary: ClassVar[str] = "ETIM xChange 2.0 JSON catalogue (etim/etim-xchange.json)"
     views = (ClassificationView,)
+    output_files = (str(OUT_FILE),)
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -271,7 +272,6 @@ class EtimXchange(Target):
     def finish(self) -> int:
         try:
             if not self.products:
-                self.report.notes.append("etim-xchange: no products, no catalogue written")
                 return 0
             head = self.header()
             suppliers = [{"SupplierName": "-", "Product": []}]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, partial
@@ -23,12 +22,13 @@ from cae_export.pipeline.executor import Executor, InProcess, RunningTasks
 
 TABLE = "markers.table.yaml"
 FILES = ("markers.csv", "markers.xlsx", "markers.pdf", "markers.svg")
+# every file a marker set may have (the sheet may come in numbered pieces), as glob patterns
+MARKER_FILES = (*FILES, "markers-[0-9][0-9][0-9]*.pdf", "markers-[0-9][0-9][0-9]*.svg")
 # The printable sheet is written in pieces of at most this many pages (markers-001.pdf, …):
 # reportlab keeps a document's pages until it is saved and the SVG check parses the whole
 # file, so a bounded piece keeps memory flat however many markers there are.
 MAX_PAGES_PER_FILE = 200
 SHEET_SUFFIXES = (".pdf", ".svg")
-_PIECE_NAME = re.compile(r"markers-[0-9]{3,}\.(pdf|svg)")
 
 
 @cache
@@ -93,17 +93,21 @@ class MarkerOutputs:
     report: Report
 
     def collect(self) -> list[Path]:
+        """Every file written; if one was refused, OutputInvalid naming each refused file (the
+        set is then incomplete and must not replace an earlier one)."""
         outcomes = dict(zip(self.kinds, self.running.outcomes(), strict=True))
-        written: dict[str, list[Path]] = {}
+        written: list[Path] = []
+        refused: list[OutputInvalid] = []
         for kind in ("csv", "xlsx", "pdf", "svg"):
             try:
-                written[kind] = outcomes[kind].get()
+                written += outcomes[kind].get()
             except OutputInvalid as exc:
-                self.report.error(exc.problem())
-        if "pdf" in written and "svg" in written:
-            _remove_stale_pieces(self.out_dir,
-                                 {p.name for p in written["pdf"] + written["svg"]})
-        return [path for paths in written.values() for path in paths]
+                refused.append(exc)
+        if refused:
+            details = [f"{exc.path}: {d}" if i else d for i, exc in enumerate(refused)
+                       for d in exc.details[:1]]
+            raise OutputInvalid(refused[0].path, details)
+        return written
 
     def stop(self) -> None:
         self.running.stop()
@@ -133,14 +137,6 @@ def write_sheet_files(out_dir: Path, groups: list[MarkerGroup], job: str, cards:
         written.append(write_validated(out_dir / f"{stem}.{kind}",
                                        lambda t, piece=piece: write(t, piece, title), check))
     return written
-
-
-def _remove_stale_pieces(out_dir: Path, kept: set[str]) -> None:
-    """A re-run must not leave pieces of a different split behind (they would look current)."""
-    stale = [p for p in out_dir.glob("markers*") if p.name not in kept and (
-        _PIECE_NAME.fullmatch(p.name) or p.name in ("markers.pdf", "markers.svg"))]
-    for path in stale:
-        path.unlink(missing_ok=True)
 
 
 def card_notes(groups: list[MarkerGroup], cards: CardTable) -> list[str]:

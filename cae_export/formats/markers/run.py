@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from cae_export.catalog import iter_catalog
-from cae_export.core.problems import Problem, Report
+from cae_export.core.outputs import FileSet, OutputFolder
+from cae_export.core.problems import OutputInvalid, Problem, Report
 from cae_export.formats.markers.cards import CardTable
 from cae_export.formats.markers.generate import consolidate, job_markers
 from cae_export.formats.markers.job import read_job
 from cae_export.formats.markers.layout import groups_of
-from cae_export.formats.markers.output import card_notes, write_outputs
+from cae_export.formats.markers.output import MARKER_FILES, card_notes, write_outputs
 from cae_export.record import Record
 
 
@@ -47,7 +48,17 @@ def run_jobs(job_files: list[Path], catalog: Path, out_dir: Path, report: Report
     report.records_failed += failed + (lines_read - len(parts))
     report.records_ok += len(parts) - failed
     report.notes.extend(card_notes(groups, cards))
+    if not groups:
+        report.notes.append("no markers were made, so the earlier marker files were kept")
+        return []
     name = ", ".join(dict.fromkeys(job.name for job in jobs))
-    written = write_outputs(out_dir, groups, name, cards, report)
-    report.files_written += len(written)
-    return written
+    with OutputFolder(out_dir) as folder:  # the four files replace the earlier set as a whole
+        stage = folder.stage("markers")
+        try:
+            written = write_outputs(stage, groups, name, cards, report)
+        except OutputInvalid as exc:
+            report.error(OutputInvalid(folder.public(exc.path),
+                                       [folder.public(d) for d in exc.details]).problem())
+            return []
+        report.files_written += folder.commit([FileSet("markers", stage, MARKER_FILES)])
+    return [out_dir / path.relative_to(stage) for path in written]

@@ -23,7 +23,12 @@ from cae_export.core.spool import RowSpool, read_spool
 from cae_export.formats.markers.cards import NO_CARD, CardTable
 from cae_export.formats.markers.generate import Marker, MarkerError, consolidate, part_markers
 from cae_export.formats.markers.layout import MarkerGroup
-from cae_export.formats.markers.output import MarkerOutputs, card_notes, start_outputs
+from cae_export.formats.markers.output import (
+    MARKER_FILES,
+    MarkerOutputs,
+    card_notes,
+    start_outputs,
+)
 from cae_export.pipeline.options import BuildOptions
 from cae_export.pipeline.target import Derived, Target
 from cae_export.record import Record
@@ -90,6 +95,7 @@ class CardSpool:
 class MarkersTarget(Target):
     name: ClassVar[str] = "markers"
     summary: ClassVar[str] = "marker list (CSV/XLSX) and printable marker sheet (PDF/SVG)"
+    output_files = tuple(f"{SUBFOLDER}/{name}" for name in MARKER_FILES)
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
