@@ -12,7 +12,7 @@ import fastjsonschema
 import jsonschema
 
 from cae_export.core.paths import resolve
-from cae_export.core.problems import RecordError
+from cae_export.core.problems import MAX_QUOTED, RecordError, quoted
 from cae_export.core.resources import schema_path
 from cae_export.record_types import (
     Approval,
@@ -92,7 +92,17 @@ def schema_problems(data: Any) -> list[tuple[str, str]]:
     except fastjsonschema.JsonSchemaException:
         pass  # jsonschema is the authority: it names every problem (or finds none)
     errors = sorted(record_validator().iter_errors(data), key=lambda e: (json_path(e.path), e.message))
-    return [(json_path(e.path), e.message) for e in errors]
+    return [(json_path(e.path), readable_message(e)) for e in errors]
+
+
+def readable_message(error: jsonschema.ValidationError) -> str:
+    """jsonschema's message with the value it quotes shortened (a 1 MB value, a 300-digit
+    number): the line stays readable and says how long the value really is."""
+    if isinstance(error.instance, (str, int, float)) and not isinstance(error.instance, bool):
+        full = repr(error.instance)
+        if len(full) > MAX_QUOTED:
+            return error.message.replace(full, quoted(error.instance))
+    return error.message
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,11 @@ def shorten(text: str, limit: int = MAX_QUOTED) -> str:
     return f"{text[:limit]}… ({len(text):,} characters)"
 
 
+def printable(text: str) -> str:
+    """A name from the data as one line can show it: ``770-1324\\n``, not a line break."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def quoted(value: object) -> str:
     """A value for a message: its repr, shortened (a 1 MB value must not become a 1 MB line)."""
     if isinstance(value, str) and len(value) > MAX_QUOTED:
@@ -44,12 +49,12 @@ class Problem:
     traceback: str | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
-        where = self.file or ""
+        where = printable(self.file or "")
         if self.line is not None:
             where += f":{self.line}"
-        parts = [p for p in (where, self.record and f"record {self.record}") if p]
+        parts = [p for p in (where, self.record and f"record {printable(self.record)}") if p]
         if self.field:
-            parts.append(f"field {self.field}")
+            parts.append(f"field {printable(self.field)}")
         prefix = ": ".join(parts)
         return f"{prefix}: {self.message}" if prefix else self.message
 

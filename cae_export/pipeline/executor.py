@@ -48,10 +48,11 @@ class RunningTasks(Generic[T]):
     """Started tasks; ``outcomes()`` waits for them and gives their outcomes in task order."""
 
     def __init__(self, tasks: Sequence[Task[T]], futures: list[Future[Any]],
-                 timings: Timings | None) -> None:
+                 timings: Timings | None, pool: ProcessPool | None = None) -> None:
         self.tasks = list(tasks)
         self.futures = futures
         self.timings = timings
+        self.pool = pool  # the pool running them (gone: they were killed, nothing to wait for)
 
     def outcomes(self) -> list[Outcome[T]]:
         if not self.futures:  # not started elsewhere: run here, one after the other
@@ -70,7 +71,8 @@ class RunningTasks(Generic[T]):
         caller may remove what they read once this returns)."""
         for future in self.futures:
             future.cancel()
-        wait(self.futures)
+        if self.pool is not None and self.pool.pool is not None:
+            wait(self.futures)
 
 
 class Executor(ABC):
@@ -152,7 +154,7 @@ class ProcessPool(Executor):
         if len(tasks) < 2:  # one task: a worker would only add the transfer
             return RunningTasks(tasks, [], timings)
         pool = self._pool()
-        return RunningTasks(tasks, [pool.submit(_timed, task) for task in tasks], timings)
+        return RunningTasks(tasks, [pool.submit(_timed, task) for task in tasks], timings, self)
 
     def close(self) -> None:
         if self.pool is not None:

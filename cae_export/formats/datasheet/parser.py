@@ -398,10 +398,10 @@ class SheetParser:
         notes = self.record.setdefault(key, [])
         title = self.sub_title
         if notes and notes[-1].get("title", "") == title and notes[-1].get("_open"):
-            notes[-1]["text"] += "\n" + text
+            notes[-1]["_more"].append(text)  # joined once at the end: linear, however long
         else:
-            note = {"title": title, "text": text, "_open": True} if title else \
-                {"text": text, "_open": True}
+            note = {"title": title, "text": text, "_open": True, "_more": []} if title else \
+                {"text": text, "_open": True, "_more": []}
             notes.append(note)
 
     def paragraph_family(self, block: Block) -> bool:
@@ -665,6 +665,7 @@ class SheetParser:
         for key in ("notes", "installation_notes"):
             for note in self.record.get(key, []):
                 note.pop("_open", None)
+                note["text"] = "\n".join([note["text"], *note.pop("_more", [])])
         self.apply_legends()
         self.infer_from_description()
         self.set_manufacturer()
