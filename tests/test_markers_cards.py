@@ -118,7 +118,7 @@ def test_job_texts_and_card_override(tmp_path: Path) -> None:
     report = Report()
     run_jobs([job], CATALOG, tmp_path / "out", report)
     assert [p.message for p in report.errors] == []
-    assert any("770-450/000-001 is not in marker_cards.yaml" in n for n in report.notes)
+    assert any("770-450/000-001 is not in the card table (cards.yaml)" in n for n in report.notes)
 
 
 def test_check_pdf_refuses_truncated(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ GOLDEN = REPO / "tests" / "golden" / "markers"
 EXAMPLES = REPO / "examples"
 SVG_NS = {"s": "http://www.w3.org/2000/svg"}
 FILES = ("markers.csv", "markers.xlsx", "markers.pdf", "markers.svg")
-# generic strip layout: 10 fields per card, 13 cards per A4 page (see marker_cards.yaml and
+# generic strip layout: 10 fields per card, 13 cards per A4 page (see formats/markers/cards.yaml and
 # the page constants in cae_export/markers/cards.py)
 FIELDS_PER_PAGE = 130
 

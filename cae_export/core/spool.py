@@ -21,11 +21,21 @@ class TextSpool:
         self.path = Path(self._file.name)
 
     def write(self, text: str) -> None:
-        self._file.write(text)
+        try:
+            self._file.write(text)
+        except OSError as exc:
+            raise self._named(exc) from None
 
     def flush(self) -> None:
         """Make everything written so far readable through ``path``."""
-        self._file.flush()
+        try:
+            self._file.flush()
+        except OSError as exc:
+            raise self._named(exc) from None
+
+    def _named(self, exc: OSError) -> OSError:
+        """A write error (disk full) names the spool it hit."""
+        return type(exc)(exc.errno, exc.strerror or str(exc), str(self.path))
 
     def chunks(self, size: int = READ_CHUNK) -> Iterator[str]:
         """What was written, in pieces of at most ``size`` characters."""

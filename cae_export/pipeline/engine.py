@@ -104,7 +104,8 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
                     if progress:
                         progress(1)
                     merge.add(item, outcome)
-            finished = _finish(targets, report, timings, folder)
+            finished = _finish([t for t in targets if t.name not in merge.broken], report,
+                               timings, folder)
         except BaseException:
             executor.terminate()  # workers may read the targets' spools: stop them first
             for target in targets:
@@ -312,6 +313,8 @@ class Merge:
         self.claims: dict[type[View], dict[str, str]] = {view: {} for view in plan.views}
         # per target: the records it took (none: its earlier files are kept)
         self.added: dict[str, int] = {target.name: 0 for target in targets}
+        # targets that could not write (a full disk): they take nothing more, write nothing
+        self.broken: set[str] = set()
 
     def add(self, item: Record | Problem, outcome: RecordOutcome | None) -> None:
         """Stream one record's fragments into the targets and count it."""
@@ -325,7 +328,7 @@ class Merge:
             blocked = self._check_views(item, outcome.views)
             failed = bool(blocked)
             for target, result in zip(self.targets, outcome.results, strict=True):
-                if blocked.intersection(target.views):
+                if blocked.intersection(target.views) or target.name in self.broken:
                     continue
                 if isinstance(result, Problem):
                     report.error(result)
@@ -347,11 +350,12 @@ class Merge:
             target.add(record, result)
         except RecordError as exc:
             self.report.error(_refused(type(target), exc.problem, record))
-        except OSError as exc:  # a per-part file that cannot be written
-            name = str(exc.filename) if exc.filename else record.source
-            self.report.error(Problem(f"{target.name}: cannot write: {exc.strerror or exc}",
-                                      file=self.folder.public(name) if name else None,
-                                      record=record.item_number))
+        except OSError as exc:  # a full disk, say: the target's set cannot be complete
+            self.broken.add(target.name)
+            name = self.folder.public(str(exc.filename)) if exc.filename else str(self.folder.work)
+            self.report.error(Problem(f"{target.name}: cannot write: {exc.strerror or exc}; "
+                                      "its earlier files are kept", file=name))
+            target.abort()
         except Exception as exc:
             self.report.error(_refused(type(target), internal_problem(exc, "adding it"), record))
 

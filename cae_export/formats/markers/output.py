@@ -152,5 +152,6 @@ def card_notes(groups: list[MarkerGroup], cards: CardTable) -> list[str]:
         elif card.known:
             notes.append(f"marker card {number}: geometry not confirmed, generic strip layout")
         else:
-            notes.append(f"marker card {number} is not in marker_cards.yaml: generic strip layout")
+            notes.append(f"marker card {number} is not in the card table (cards.yaml): generic "
+                         "strip layout")
     return notes
