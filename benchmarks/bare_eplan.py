@@ -39,15 +39,14 @@ def part_element(part: Part) -> etree._Element:
         if prop.unit:
             attrs["P_ARTICLE_FREE_DATA_UNIT"] = prop.unit
         etree.SubElement(element, "freeproperty", attrs)
+    for accessory in part.accessories:
+        etree.SubElement(element, "accessoryposition", pos=str(accessory.pos),
+                         partnr=accessory.partnr, variant=accessory.variant,
+                         parttype=accessory.parttype, necessary=accessory.necessary)
     variant = etree.SubElement(element, "variant", P_ARTICLE_VARIANT="1")
     for template in part.function_templates:
-        etree.SubElement(variant, "functiontemplate", pos=str(template.pos),
-                         terminalNr=template.terminal_nr,
-                         connectionDesignation=template.connection_designation)
-    for accessory in part.accessories:
-        etree.SubElement(variant, "accessoryposition", pos=str(accessory.pos),
-                         partnr=accessory.partnr, variant=accessory.variant,
-                         necessary=accessory.necessary)
+        etree.SubElement(variant, "functiontemplate",
+                         {"pos": str(template.pos), **dict(template.attributes)})
     return element
 
 

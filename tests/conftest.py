@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -32,3 +33,12 @@ def run_cli(*args: str | Path, cwd: Path | None = None) -> Run:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+def assert_golden(actual: bytes, golden: Path) -> None:
+    """``actual`` equals the golden file. ``UPDATE_GOLDEN=1`` rewrites the golden file first:
+    the one way to accept an intended change, then review the diff (``git diff tests/golden``)."""
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_bytes(actual)
+    assert actual == golden.read_bytes(), f"{golden.name} differs from the golden file"

@@ -18,7 +18,7 @@ from cae_export.formats.eplan.edz_target import EdzPackage, EdzTarget
 from cae_export.formats.eplan.view import PartView, render_record
 from cae_export.pipeline import BuildOptions
 from cae_export.record import Record
-from tests.conftest import CATALOG, REPO
+from tests.conftest import CATALOG, REPO, assert_golden
 
 GOLDEN = REPO / "tests" / "golden" / "eplan" / "edz"
 # 7z start header: 6-byte signature, 2 version bytes, 4-byte CRC, then the next header's offset.
@@ -43,7 +43,7 @@ def package(record: Record) -> EdzPackage:
 
 def test_render_returns_the_finished_checked_package(package: EdzPackage) -> None:
     assert package.part_number == "WAGO.770-1324"
-    assert package.data == (GOLDEN / "WAGO.770-1324.edz").read_bytes()
+    assert_golden(package.data, GOLDEN / "WAGO.770-1324.edz")
     assert edz_errors(package.data) == []
     assert pickle.loads(pickle.dumps(package)) == package  # workers send it back
 

@@ -7,7 +7,6 @@ Set UPDATE_GOLDEN=1 to rewrite the golden files after an intended change.
 from __future__ import annotations
 
 import csv
-import os
 import re
 import shutil
 import subprocess
@@ -22,6 +21,7 @@ from pypdf import PdfReader
 from cae_export.cli import main
 from cae_export.core.problems import OutputInvalid
 from cae_export.formats.markers.svg import check_svg
+from tests.conftest import assert_golden
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = REPO / "catalog"
@@ -39,11 +39,7 @@ def run_job(job: Path, out: Path) -> None:
 
 
 def compare_golden(actual: Path, name: str) -> None:
-    golden = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(actual, golden)
-    assert actual.read_bytes() == golden.read_bytes(), f"{name} differs from the golden file"
+    assert_golden(actual.read_bytes(), GOLDEN / name)
 
 
 def csv_rows(path: Path) -> list[list[str]]:

@@ -19,7 +19,7 @@ from cae_export.core.numbers import canonical
 from cae_export.core.paths import resolve
 from cae_export.core.problems import RecordError
 from cae_export.core.resources import load_yaml_file
-from cae_export.core.units import UnitError, convert
+from cae_export.core.units import UNITS, UnitError, convert
 from cae_export.core.xml import xml_illegal_character
 from cae_export.record import Record
 
@@ -29,7 +29,8 @@ FREE_VALUE_MAX = 200
 FREE_UNIT_MAX = 50
 CONNECTION_DESIGNATION_MAX = 255
 TERMINAL_NR_MAX = 30
-MAX_EXTERNAL_DOCUMENTS = 10
+DESCRIPTION_MAX = 30  # functiontemplate description (tag list, Platform 2.9)
+LANGUAGE_NEUTRAL = "??_??"  # EPLAN's code for a text that is the same in every language
 
 
 
@@ -48,9 +49,10 @@ class FreeProperty:
 
 @dataclass(frozen=True)
 class FunctionTemplate:
+    """One <functiontemplate>: its attributes in output order, as EPLAN text."""
+
     pos: int
-    terminal_nr: str
-    connection_designation: str
+    attributes: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class AccessoryPosition:
     pos: int
     partnr: str
     necessary: str
+    parttype: str
     variant: str = "1"
 
 
@@ -77,9 +80,11 @@ class Part:
     part_number: str
     attributes: tuple[tuple[str, str], ...]
     free_properties: tuple[FreeProperty, ...]
-    function_templates: tuple[FunctionTemplate, ...]
     accessories: tuple[AccessoryPosition, ...]
+    function_templates: tuple[FunctionTemplate, ...]
     address: Address = field(compare=False)
+    # what the mapping could not express (a kind without function definitions), said once
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
 # text checks --------------------------------------------------------------------------------
@@ -104,6 +109,27 @@ def checked_text(text: str, field_path: str, max_length: int | None = None) -> s
 def multilingual_segment(text: str) -> str:
     """``;`` ends a segment of EPLAN multilingual text and has no escape: it becomes ``,``."""
     return text.replace(";", ",")
+
+
+# a unit symbol standing as a word of its own (``4 mm²``), never letters inside a word
+_UNIT_SYMBOLS = re.compile("(?<![A-Za-z])(?:" + "|".join(
+    re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + ")(?![A-Za-z])")
+
+
+def is_language_neutral(text: str) -> bool:
+    """Numbers, codes, standards and unit symbols read the same in every language: no
+    lowercase letter is left once the unit symbols are taken out (``800 (IEC/EN 60664-1,
+    III/3)``, ``EC001284``, ``0.5 ... 4 mm²`` are; ``light gray`` is not)."""
+    rest = _UNIT_SYMBOLS.sub("", text)
+    return not any(ch.islower() for ch in rest)
+
+
+def neutral_or_english(text: str, field_path: str, max_length: int | None = None) -> str:
+    """A text the record has in one language: ``??_??@…;`` where it is language-neutral."""
+    if is_language_neutral(text):
+        segment = multilingual_segment(checked_text(text, field_path, max_length))
+        return f"{LANGUAGE_NEUTRAL}@{segment};"
+    return multilingual({"en": text}, field_path, max_length)
 
 
 def multilingual(texts: dict[str, str], field_path: str, max_length: int | None = None) -> str:
@@ -298,7 +324,7 @@ def free_properties(record: Record) -> tuple[FreeProperty, ...]:
         result.append(FreeProperty(
             pos=pos,
             description=multilingual({"en": description}, path, FREE_DESCRIPTION_MAX),
-            value=multilingual({"en": value}, path, FREE_VALUE_MAX),
+            value=neutral_or_english(value, path, FREE_VALUE_MAX),
             unit=checked_text(unit, path, FREE_UNIT_MAX)))
     return tuple(result)
 
@@ -306,8 +332,15 @@ def free_properties(record: Record) -> tuple[FreeProperty, ...]:
 # part attributes ----------------------------------------------------------------------------
 
 def kind_rules(record: Record) -> dict[str, Any]:
+    """The mapping row of the record's kind; an accessory takes its family's product group."""
     table = mapping()
-    return table["kinds"].get(record.kind or "", table["unknown_kind"])
+    rules = table["kinds"].get(record.kind or "", table["unknown_kind"])
+    family = record.data.get("family")
+    if rules.get("is_accessory") and family:
+        for entry in table["families"]:
+            if re.search(entry["match"], family, re.IGNORECASE):
+                return {**rules, "group": entry["group"]}
+    return rules
 
 
 def preferred_rating(record: Record, quantity: str) -> dict[str, Any] | None:
@@ -426,42 +459,96 @@ def technical_attributes(record: Record) -> list[tuple[str, str]]:
 
 
 def document_attributes(record: Record) -> list[tuple[str, str]]:
-    """The product page first, then downloadable documents, as external documents 1..10."""
-    urls = [(record.url, "url")] if record.url else []
+    """The product page first, then downloadable documents, as external documents 1..20: the
+    URL, a line break, the multilingual description (the download's title)."""
+    rules = mapping()["documents"]
+    documents = [(record.url, rules["product_page"], "url")] if record.url else []
     for n, download in enumerate(record.downloads):
         if download.get("url"):
-            urls.append((download["url"], f"downloads[{n}].url"))
+            documents.append((download["url"], {"en": download["title"]}, f"downloads[{n}]"))
     attrs, seen = [], set()
-    for url, path in urls:
-        if url in seen or len(attrs) == MAX_EXTERNAL_DOCUMENTS:
+    for url, titles, path in documents:
+        if url in seen or len(attrs) == rules["max"]:
             continue
         seen.add(url)
-        attrs.append((f"P_ARTICLE_EXTERNAL_DOCUMENT_{len(attrs) + 1}", checked_text(url, path)))
+        description = multilingual(titles, f"{path}.title" if path != "url" else path)
+        value = checked_text(url, path if path == "url" else f"{path}.url") + "\n" + description
+        attrs.append((f"P_ARTICLE_EXTERNAL_DOCUMENT_{len(attrs) + 1}", value))
     return attrs
 
 
 # variant content ----------------------------------------------------------------------------
 
-def function_templates(record: Record) -> tuple[FunctionTemplate, ...]:
-    """One template per pole: the potential marking (or pole number) as plug contact, and one
-    connection point designation per connection point (``PE.1``/``PE.2`` when a pole has two)."""
+def function_templates(record: Record) -> tuple[tuple[FunctionTemplate, ...], tuple[str, ...]]:
+    """The part's function templates by EPLAN's function definitions (``function_definitions``
+    of the mapping): for a plug, its plug definition, then one pin per pole of the pole's role
+    (N, PE, SH or plain) and connection points; for a terminal block, one terminal per pole.
+    Accessories have none. A kind the mapping has no definitions for gets none either, with a
+    warning (no code is guessed). Returns (templates, warnings)."""
+    rules = kind_rules(record)
+    if rules.get("is_accessory"):
+        return (), ()
+    gender = rules.get("pins")
+    if gender is None and not rules.get("terminals"):
+        kind = record.kind or "(no kind)"
+        return (), (f"kind {kind!r} has no EPLAN function definitions in {MAPPING_FILE.name}: "
+                    "the part is written without function templates",)
     designations = record.pole_designations
-    if not designations and kind_rules(record).get("needs_poles"):
+    if not designations and rules.get("needs_poles"):
         raise RecordError(f"a {record.kind} needs a pole count for its function templates",
                           field="connection.poles")
+    definitions = mapping()["function_definitions"]
     per_pole = record.points_per_pole
-    marking_field = record.marking_field
-    templates = []
-    for pos, designation in enumerate(designations, start=1):
-        path = f"{marking_field}[{pos - 1}]"
+    templates: list[FunctionTemplate] = []
+    if gender is not None:
+        templates.append(FunctionTemplate(1, definition_attributes(definitions[gender]["plug"])))
+    cross_section = connection_cross_section(record)
+    for index, designation in enumerate(designations):
+        path = f"{record.marking_field}[{index}]"
         checked_text(designation, path, TERMINAL_NR_MAX)
         if "\n" in designation:
             raise RecordError("a designation cannot contain a line break", field=path)
+        role = pole_role(designation)
+        if gender is not None:
+            table = definitions[gender]
+            code = table[role] if per_pole <= 2 else table["variable"]
+        else:
+            table = definitions["terminals"].get(per_pole, definitions["terminals"]["variable"])
+            code = table[role]
         points = [designation] if per_pole == 1 else [f"{designation}.{k}"
                                                       for k in range(1, per_pole + 1)]
-        joined = checked_text("\n".join(points), path, CONNECTION_DESIGNATION_MAX)
-        templates.append(FunctionTemplate(pos, designation, joined))
-    return tuple(templates)
+        attrs = [*definition_attributes(code), ("terminalNr", designation),
+                 ("connectionDesignation",
+                  checked_text("\n".join(points), path, CONNECTION_DESIGNATION_MAX))]
+        if cross_section:
+            attrs.append(("connectioncrosssection", cross_section))
+        templates.append(FunctionTemplate(len(templates) + 1, tuple(attrs)))
+    return tuple(templates), ()
+
+
+def definition_attributes(code: str) -> tuple[tuple[str, str], ...]:
+    """``101.2.5`` -> functiondefcategory 101, functiondefgroup 2, functiondefid 5."""
+    category, group, definition = str(code).split(".")
+    return (("functiondefcategory", category), ("functiondefgroup", group),
+            ("functiondefid", definition))
+
+
+def pole_role(designation: str) -> str:
+    """N, PE or SH by the mapping's pole_roles, else ``pin`` (a plain pin or terminal)."""
+    for entry in mapping()["pole_roles"]:
+        if re.fullmatch(entry["match"], designation):
+            return entry["role"]
+    return "pin"
+
+
+def connection_cross_section(record: Record) -> str | None:
+    """The nominal cross section of the part's connections (``4 mm²``), where they agree."""
+    sections = {(c["nominal_cross_section"]["value"], c["nominal_cross_section"]["unit"])
+                for c in record.connections if "nominal_cross_section" in c}
+    if len(sections) != 1:
+        return None
+    value, unit = sections.pop()
+    return f"{_number(value)} {unit}"
 
 
 def accessory_positions(record: Record) -> tuple[AccessoryPosition, ...]:
@@ -481,7 +568,8 @@ def accessory_positions(record: Record) -> tuple[AccessoryPosition, ...]:
         if number in seen:  # listed as counterpart and accessory: one position is enough
             continue
         seen.add(number)
-        result.append(AccessoryPosition(len(result) + 1, number, str(int(bool(necessary)))))
+        result.append(AccessoryPosition(len(result) + 1, number, str(int(bool(necessary))),
+                                        str(rules["parttype"])))
     return tuple(result)
 
 
@@ -503,13 +591,15 @@ def build_part(record: Record) -> Part:
         raise RecordError("the record has no item number", field="item_number")
     number = part_number(record.manufacturer_short, record.item_number)
     try:
+        templates, warnings = function_templates(record)
         return Part(
             part_number=number,
             attributes=tuple(part_attributes(record, number)),
             free_properties=free_properties(record),
-            function_templates=function_templates(record),
             accessories=accessory_positions(record),
+            function_templates=templates,
             address=manufacturer_address(record),
+            warnings=warnings,
         )
     except RecordError as exc:
         raise exc.with_context(record=record.item_number) from None

@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from cae_export.core.problems import Problem
 from cae_export.formats.eplan.model import build_part
 from cae_export.formats.eplan.xml import render_address, render_part, validated_fragment
 from cae_export.pipeline.options import BuildOptions
-from cae_export.pipeline.target import View
+from cae_export.pipeline.target import Findings, View
 from cae_export.record import Record
 
 
@@ -23,6 +24,7 @@ class RenderedPart:
     part_xml: str
     manufacturer: str
     address_xml: str
+    warnings: tuple[str, ...] = ()
 
 
 class PartView(View):
@@ -41,6 +43,12 @@ class PartView(View):
     def clash(cls, key: str, first: str) -> str:
         return f"part number {key} is already used by item {first}"
 
+    @classmethod
+    def findings(cls, record: Record, value: RenderedPart) -> Findings:
+        return Findings(warnings=tuple(
+            Problem(f"eplan: {text}", file=record.source or None, record=record.item_number,
+                    field="kind", severity="warning") for text in value.warnings))
+
 
 def render_record(record: Record) -> RenderedPart:
     """Model, render and schema-check one record; RecordError names the record and field."""
@@ -48,7 +56,7 @@ def render_record(record: Record) -> RenderedPart:
     part_xml = validated_fragment(render_part(part), part.part_number)
     address_xml = validated_fragment(render_address(part.address), part.part_number)
     return RenderedPart(record.key, record.item_number, part.part_number, part_xml,
-                        part.address.short_name, address_xml)
+                        part.address.short_name, address_xml, part.warnings)
 
 
 def single_part_document(rendered: RenderedPart, with_address: bool = True) -> list[str]:

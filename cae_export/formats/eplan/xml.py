@@ -144,7 +144,7 @@ def document_errors(source: Path | IO[bytes], expect_root: bool = True) -> list[
             return [f"not well-formed XML: {exc}"]
         return record_by_record_errors(source, expect_root)
     if expect_root and root_tag != "partsmanagement":
-        return [f"root element is <{root_tag}>, expected <partsmanagement>"]
+        return record_by_record_errors(source, expect_root)  # the root, and what else is wrong
     return []
 
 
@@ -177,14 +177,18 @@ def record_by_record_errors(source: Path | IO[bytes], expect_root: bool = True) 
     first: dict[tuple[str, str], int] = {}
     number = 0
     try:
-        for event, element in etree.iterparse(_source(source), events=("start", "end"),
-                                               **SAFE_PARSE_OPTIONS):
+        events = etree.iterparse(_source(source), events=("start", "end"), **SAFE_PARSE_OPTIONS)
+        for event, element in events:
             if root is None:
                 root = element
                 if expect_root and root.tag != "partsmanagement":
                     report([f"root element is <{root.tag}>, expected <partsmanagement>"])
-                else:
-                    report(_frame_errors(root))
+                    for event_, element_ in events:  # read the whole misplaced record
+                        if event_ == "end" and element_ is root:
+                            break
+                    report(_misplaced_root_errors(root))
+                    break
+                report(_frame_errors(root))
                 continue
             if event != "end" or element.getparent() is not root:
                 continue
@@ -198,6 +202,13 @@ def record_by_record_errors(source: Path | IO[bytes], expect_root: bool = True) 
     if hidden:
         errors.append(f"… and {hidden} more errors")
     return errors
+
+
+def _misplaced_root_errors(root: Any) -> list[str]:
+    """A document whose root is a record (``<part>``): that record's own problems."""
+    if root.tag not in GLOBAL_RECORDS or lxml_schema().validate(root):
+        return []
+    return path_report(etree.ElementTree(root))
 
 
 def _frame_errors(root: Any) -> list[str]:
