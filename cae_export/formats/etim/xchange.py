@@ -10,10 +10,8 @@ else from ``SOURCE_DATE_EPOCH``, else it is the fixed date 2000-01-01;
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,6 +24,7 @@ from cae_export.core.atomic import atomic_output
 from cae_export.core.problems import OutputInvalid, RecordError
 from cae_export.core.resources import template_path
 from cae_export.core.spool import TextSpool
+from cae_export.formats.etim.catalogue import shorten, validity_start
 from cae_export.formats.etim.classification import (
     ClassificationView,
     ClassifiedProduct,
@@ -39,7 +38,6 @@ from cae_export.record import Record
 
 OUT_FILE = Path("etim") / "etim-xchange.json"
 SCHEMA_FILE = ("etim", "xchange.schema.json")
-DEFAULT_VALIDITY_START = "2000-01-01"
 PRODUCT_PREFIX = "Supplier.item.Product.item"  # where ijson finds each product
 INDENT = "        "  # a product sits three levels deep: root > Supplier[] > Product[]
 
@@ -64,15 +62,6 @@ def schema_errors(instance: Any, definition: str | None = None) -> list[str]:
 
 
 # products ---------------------------------------------------------------------------------
-
-def shorten(text: str, limit: int) -> str:
-    """Fit ``text`` into ``limit`` characters, cutting at a word and marking the cut."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > limit // 2 else cut).rstrip(" ;,") + "…"
-
 
 def descriptions(record: Record, languages: dict[str, str]) -> list[dict[str, Any]]:
     result = []
@@ -195,16 +184,6 @@ def indented(document: Any) -> str:
 
 
 # header -----------------------------------------------------------------------------------
-
-def validity_start(options: BuildOptions) -> str:
-    if options.validity_start:
-        return options.validity_start
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        moment = datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
-        return moment.date().isoformat()
-    return DEFAULT_VALIDITY_START
-
 
 @dataclass(frozen=True)
 class XchangeProduct:
