@@ -9,13 +9,14 @@ from __future__ import annotations
 from cae_export.formats.eclass.target import EclassXlsx
 from cae_export.formats.eplan.edz_target import EdzTarget
 from cae_export.formats.eplan.parts_target import EplanTarget
+from cae_export.formats.etim.bmecat import BmecatTarget
 from cae_export.formats.etim.workbook_target import EtimXlsx
 from cae_export.formats.etim.xchange import EtimXchange
 from cae_export.formats.markers.target import MarkersTarget
 from cae_export.pipeline.target import Target
 
 TARGET_LIST: tuple[type[Target], ...] = (
-    EplanTarget, EdzTarget, MarkersTarget, EtimXlsx, EclassXlsx, EtimXchange,
+    EplanTarget, EdzTarget, MarkersTarget, EtimXlsx, EclassXlsx, EtimXchange, BmecatTarget,
 )
 TARGETS: dict[str, type[Target]] = {target.name: target for target in TARGET_LIST}
 

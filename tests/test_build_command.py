@@ -16,6 +16,7 @@ def test_build_bundled_catalog_writes_every_target(tmp_path: Path, cli) -> None:
     out = tmp_path / "out"
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert written == [
+        "bmecat/bmecat-etim.xml",
         "eclass/eclass-properties.xlsx",
         "edz/WAGO.2004-407.edz", "edz/WAGO.770-1324.edz", "edz/WAGO.770-744_062-000.edz",
         "edz/WAGO.831-1104_322-004.edz",
@@ -25,7 +26,7 @@ def test_build_bundled_catalog_writes_every_target(tmp_path: Path, cli) -> None:
         "markers/markers.xlsx",
     ]
     assert "records ok" in result.stdout
-    assert re.search(r"files written\W+12\b", result.stdout), result.stdout
+    assert re.search(r"files written\W+13\b", result.stdout), result.stdout
 
 
 def test_build_from_repo_root_uses_the_bundled_catalog(tmp_path: Path, cli) -> None:

@@ -100,7 +100,7 @@ def test_no_import_cycles() -> None:
 
 def test_the_registry_is_one_explicit_list_of_targets() -> None:
     assert list(TARGETS) == ["eplan", "edz", "markers", "etim-xlsx", "eclass-xlsx",
-                             "etim-xchange"]
+                             "etim-xchange", "bmecat"]
     assert all(issubclass(cls, Target) for cls in TARGET_LIST)
     for cls in TARGET_LIST:  # each lives in its format's package
         assert cls.__module__.startswith("cae_export.formats."), cls

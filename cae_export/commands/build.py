@@ -62,6 +62,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--allow-formula-text", action="store_true",
                         help="markers: write texts that would act as spreadsheet formulas "
                              "instead of refusing them (designations never need it)")
+    parser.add_argument("--bmecat-header", type=Path, default=None, metavar="YAML",
+                        help="bmecat: buyer, catalog name and version, currency (a small YAML "
+                             "file; default: buyer 'Data pool', version 1.0)")
+    parser.add_argument("--prices", type=Path, default=None, metavar="CSV",
+                        help="bmecat: prices by item number; with them the catalog is a price "
+                             "catalog (T_NEW_CATALOG), without them product data "
+                             "(T_NEW_PRODUCTDATA)")
     parser.set_defaults(func=run)
 
 
@@ -79,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     classes = [TARGETS[n] for n in names]
     options = BuildOptions(per_part=args.per_part, etim_model=args.etim_model, jobs=args.jobs,
                            validity_start=args.validity_start,
-                           allow_formula_text=args.allow_formula_text)
+                           allow_formula_text=args.allow_formula_text,
+                           bmecat_header=args.bmecat_header, prices=args.prices)
     report = Report()
     total = len(catalog_files(args.catalog)) if args.catalog.is_dir() else None
     with progress("building", total) as advance:

@@ -5,6 +5,7 @@ no DTD, no network)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -45,6 +46,21 @@ def doctype_refusal(head: bytes) -> str | None:
     return DOCTYPE_REFUSED if "<!DOCTYPE" in text else None
 
 
+def root_name(path: Path) -> str | None:
+    """The local name of a document's root element (read with the safe parser, stopping at the
+    root), or None if none can be read; a document with a DTD is not opened."""
+    with path.open("rb") as handle:
+        if doctype_refusal(handle.read(PROLOG_BYTES)) is not None:
+            return None
+    try:
+        for _event, element in etree.iterparse(str(path), events=("start",),
+                                               **SAFE_PARSE_OPTIONS):
+            return etree.QName(element).localname
+    except etree.XMLSyntaxError:
+        return None
+    return None
+
+
 def xml_illegal_character(text: str) -> str | None:
     """The first character of ``text`` that XML 1.0 cannot carry, or None."""
     bad = XML_ILLEGAL.search(text)
@@ -65,4 +81,4 @@ def safe_parser(**options: Any) -> etree.XMLParser:
 
 
 __all__ = ["DOCTYPE_REFUSED", "PROLOG_BYTES", "SAFE_PARSE_OPTIONS", "XML_ILLEGAL",
-           "doctype_refusal", "safe_parser", "xml_attribute", "xml_illegal_character"]
+           "doctype_refusal", "root_name", "safe_parser", "xml_attribute", "xml_illegal_character"]

@@ -76,10 +76,17 @@ def views_of(classes: Iterable[type[Target]]) -> tuple[type[View], ...]:
     return tuple(dict.fromkeys(view for cls in classes for view in cls.views))
 
 
-def make_plan(classes: list[type[Target]], options: BuildOptions) -> BuildPlan:
-    views = views_of(classes)
-    return BuildPlan(tuple(classes), views, options,
-                     tuple(cls.prepare(options) for cls in classes),
+def make_plan(classes: list[type[Target]], options: BuildOptions,
+              report: Report | None = None) -> BuildPlan:
+    """Every target's and view's per-build context; with a ``report``, each target says what
+    it found in its side inputs, and one that cannot work with them is left out."""
+    contexts = [(cls, cls.prepare(options)) for cls in classes]
+    if report is not None:
+        contexts = [(cls, context) for cls, context in contexts
+                    if cls.announce(context, report)]
+    kept = [cls for cls, _ in contexts]
+    views = views_of(kept)
+    return BuildPlan(tuple(kept), views, options, tuple(context for _, context in contexts),
                      tuple(view.prepare(options) for view in views))
 
 
@@ -88,7 +95,7 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
     """Drive every target over the catalog in one streaming pass (see the module docstring)."""
     timings = timings_of(report)
     with active(timings), timings.measure("prepare"):
-        plan = make_plan(classes, options)
+        plan = make_plan(classes, options, report)
         for view, context in zip(plan.views, plan.view_contexts, strict=True):
             view.announce(context, report)
     with OutputFolder(out_dir) as folder:

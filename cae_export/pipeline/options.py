@@ -14,3 +14,5 @@ class BuildOptions:
     validity_start: str | None = None      # xChange CatalogueValidityStart (YYYY-MM-DD)
     markers_max_pages: int | None = None   # pages per marker sheet file (default: markers' own)
     allow_formula_text: bool = False       # marker texts that would act as spreadsheet formulas
+    bmecat_header: Path | None = None      # BMEcat header settings (buyer, catalog name, …)
+    prices: Path | None = None             # prices CSV: a BMEcat price catalog (T_NEW_CATALOG)

@@ -95,6 +95,12 @@ class Target(ABC):
         return None
 
     @classmethod
+    def announce(cls, context: Any, report: Report) -> bool:
+        """Report once what ``prepare`` found in the user's side inputs; False leaves the
+        target out of this build (its earlier files stay)."""
+        return True
+
+    @classmethod
     @abstractmethod
     def render(cls, record: Record, derived: Derived, options: BuildOptions, context: Any) -> Any:
         """Turn one record (and the views it asked for) into this target's fragment.

@@ -50,6 +50,7 @@ class Mapping:
     units: dict[str, str]
     unit_names: dict[str, str]
     xchange: dict[str, Any]
+    bmecat: dict[str, Any]
     source: str = ""
 
 
@@ -96,7 +97,31 @@ def parse_mapping(data: Any, source: str) -> Mapping:
     features = tuple(_feature_mapping(e, f"{source}: etim.features[{n}]")
                      for n, e in enumerate(etim.get("features") or []))
     unit_names = {str(k).casefold(): str(v) for k, v in (etim.get("unit_names") or {}).items()}
-    return Mapping(features, reason, units, unit_names, data.get("xchange") or {}, source)
+    return Mapping(features, reason, units, unit_names, data.get("xchange") or {},
+                   _bmecat_settings(data.get("bmecat"), source), source)
+
+
+BMECAT_KEYS = ("languages", "references", "mime", "packing_codes", "rohs")
+
+
+def _bmecat_settings(section: Any, source: str) -> dict[str, Any]:
+    """The BMEcat section, with every key the writer reads present and of the right kind."""
+    if not isinstance(section, dict):
+        raise MappingError(f"{source}: expected a section 'bmecat'")
+    missing = [key for key in BMECAT_KEYS if not isinstance(section.get(key), dict)]
+    if missing:
+        raise MappingError(f"{source}: bmecat: missing or not a mapping: {', '.join(missing)}")
+    if "en" not in section["languages"]:
+        raise MappingError(f"{source}: bmecat.languages: needs 'en'")
+    mime = section["mime"]
+    if not all(key in mime for key in ("product_page", "downloads", "other")):
+        raise MappingError(f"{source}: bmecat.mime: needs product_page, downloads and other")
+    for n, rule in enumerate(mime["downloads"] or []):
+        try:
+            re.compile(rule["match"])
+        except (TypeError, KeyError, re.error) as exc:
+            raise MappingError(f"{source}: bmecat.mime.downloads[{n}]: {exc}") from None
+    return section
 
 
 @cache
