@@ -234,10 +234,29 @@ class Commercial(TypedDict, total=False):
     customs_tariff_number: str
 
 
-ClassificationEtimItem = TypedDict("ClassificationEtimItem", {
+class _EtimFeatureRequired(TypedDict):
+    code: str
+
+
+class EtimFeature(_EtimFeatureRequired, total=False):
+    """One ETIM feature as stated by a source: type A (value = EV code), N (value = number), L (value =
+    true/false), R (value = lower, upper = upper bound); or no value with its reason."""
+
+    type: Literal['A', 'N', 'L', 'R']
+    value: str | bool
+    upper: str
+    unit: str
+    reason: Literal['MV', 'NA', 'UN']
+
+
+_ClassificationEtimItemRequired = TypedDict("_ClassificationEtimItemRequired", {
     "release": str,
     "class": str,
 })
+
+
+class ClassificationEtimItem(_ClassificationEtimItemRequired, total=False):
+    features: list[EtimFeature]
 
 
 _ClassificationEclassItemRequired = TypedDict("_ClassificationEclassItemRequired", {
@@ -313,6 +332,15 @@ class Unmapped(_UnmappedRequired, total=False):
     reason: str
 
 
+class Passthrough(TypedDict, total=False):
+    """Facts of an imported file that no record field holds, per format, kept so that format's writer
+    writes them back. Each block is the format's own data, as its reader documents."""
+
+    eplan: dict[str, object]
+    xchange: dict[str, object]
+    bmecat: dict[str, object]
+
+
 class _RecordDataRequired(TypedDict):
     schema_version: Literal[1]
     item_number: ItemNumber
@@ -350,6 +378,7 @@ class RecordData(_RecordDataRequired, total=False):
     installation_notes: list[Note]
     source: Source
     unmapped: list[Unmapped]
+    passthrough: Passthrough
 
 
 __all__ = [
@@ -366,6 +395,7 @@ __all__ = [
     "Dimension",
     "Download",
     "Electrical",
+    "EtimFeature",
     "Force",
     "Geometry",
     "ItemNumber",
@@ -376,6 +406,7 @@ __all__ = [
     "Mechanical",
     "MechanicalMatingCyclesItem",
     "Note",
+    "Passthrough",
     "Quantity",
     "QuantityAlt",
     "Range",

@@ -61,6 +61,8 @@ class Generator:
             self.typed_dict(name, node)
             return name
         simple = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+        if isinstance(kind, list) and all(k in simple for k in kind):
+            return " | ".join(simple[k] for k in kind)
         if kind in simple:
             return simple[kind]
         raise ValueError(f"{name}: no Python type for schema node {node!r}")

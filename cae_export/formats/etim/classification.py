@@ -9,6 +9,7 @@ against its class. ``ClassificationView`` does it once per record for every ETIM
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -39,7 +40,7 @@ def convert(value: int | float, unit: str | None, target: str | None, *, where: 
         raise RecordError(str(exc), field=where) from None
 
 
-def number_text(value: int | float) -> str:
+def number_text(value: int | float | Decimal) -> str:
     """Period decimal, at most 4 decimals (the xChange numeric pattern)."""
     return canonical(value, max_decimals=4)
 
@@ -55,8 +56,8 @@ class FeatureValue:
     type: str
     unit_code: str | None = None
     unit: str | None = None
-    value: str | int | float | bool | None = None   # EV code, number, bool, or range lower
-    upper: int | float | None = None                # range upper
+    value: str | int | float | Decimal | bool | None = None  # EV code, number, bool, range lower
+    upper: int | float | Decimal | None = None               # range upper
     text: str | None = None                         # value description
     reason: str | None = None                       # MV | NA | UN when there is no value
     source: str | None = None                       # record field
@@ -122,11 +123,37 @@ def classify(record: Record, context: ClassificationContext) -> list[ClassifiedP
     return products
 
 
+def stated_features(entry: Any, mapping: Mapping, where: str) -> dict[str, FeatureValue]:
+    """The features a source file stated for this classification (``features`` of the entry,
+    as an import keeps them), by code, in their order."""
+    stated: dict[str, FeatureValue] = {}
+    for n, item in enumerate(entry.get("features") or []):
+        code = item["code"]
+        value = item.get("value")
+        kind = item.get("type") or ("L" if isinstance(value, bool) else
+                                    "A" if isinstance(value, str) and VALUE_CODE.match(value)
+                                    else "R" if "upper" in item else "N")
+        unit_code = item.get("unit")
+        feature = FeatureValue(code, code, kind, unit_code, mapping.units.get(unit_code or ""),
+                               source=f"{where}.features[{n}]")
+        if item.get("reason") is not None or value is None:
+            feature = replace(feature, reason=item.get("reason") or mapping.reason_no_value)
+        elif kind in ("N", "R"):
+            feature = replace(feature, value=Decimal(str(value)),
+                              upper=Decimal(item["upper"]) if kind == "R" else None)
+        else:
+            feature = replace(feature, value=value, text=value if kind == "A" else None)
+        stated[code] = feature
+    return stated
+
+
 def _classify_mapped(record: Record, entry: dict[str, str], mapping: Mapping,
                      where: str) -> ClassifiedProduct:
-    features, skipped, warnings = [], [], []
+    stated = stated_features(entry, mapping, where)
+    features: list[FeatureValue] = list(stated.values())
+    skipped, warnings = [], []
     for fm in mapping.features:
-        if not fm.applies_to(entry["class"]):
+        if not fm.applies_to(entry["class"]) or (fm.code is not None and fm.code in stated):
             continue
         value, path = first_single(record.data, fm.fields)
         if value is None:
@@ -171,8 +198,18 @@ def _classify_with_model(record: Record, entry: dict[str, str], mapping: Mapping
         raise RecordError(f"ETIM class {class_code} is not in the ETIM model {model.source}",
                           field=f"{where}.class")
     resolved = _resolved_mappings(mapping, model, class_code)
+    stated = stated_features(entry, mapping, where)
     features, warnings = [], []
+    for code in stated:
+        if etim_class.feature(code) is None:
+            warnings.append(Problem(f"ETIM {code} is not a feature of {class_code} in the ETIM "
+                                    f"model {model.source}; left out", record=record.item_number,
+                                    field=stated[code].source, severity="warning"))
     for feature in etim_class.features:
+        given = stated.get(feature.code)
+        if given is not None:
+            features.append(_stated_in_class(record, given, feature, mapping, model, warnings))
+            continue
         fm = resolved.get(feature.code)
         value, path = first_single(record.data, fm.fields) if fm else (None, None)
         unit = _model_unit(mapping, model, feature.unit)
@@ -187,6 +224,32 @@ def _classify_with_model(record: Record, entry: dict[str, str], mapping: Mapping
             features.append(result)
     return ClassifiedProduct(entry["release"], class_code, etim_class.name, tuple(features),
                              True, tuple(warnings))
+
+
+def _stated_in_class(record: Record, given: FeatureValue, feature: ClassFeature,
+                     mapping: Mapping, model: EtimModel, warnings: list[Problem]) -> FeatureValue:
+    """A stated feature checked against the model: its name and unit from the model; a value
+    of another type, or an EV code the class does not list, is a warning and no value."""
+    unit = _model_unit(mapping, model, feature.unit)
+    named = replace(given, name=feature.name, type=feature.type, unit_code=feature.unit,
+                    unit=unit)
+    if given.reason is not None:
+        return named
+    problem = None
+    if given.type != feature.type:
+        problem = f"type {given.type} stated, the model has type {feature.type}"
+    elif feature.type == "A" and given.value not in feature.values:
+        problem = f"{given.value} is not one of the class's values for this feature"
+    elif given.unit_code not in (None, feature.unit):
+        problem = f"unit {given.unit_code} stated, the model has {feature.unit}"
+    if problem is not None:
+        warnings.append(Problem(f"ETIM {feature.code} ({feature.name}): {problem}; left without "
+                                "value", record=record.item_number, field=given.source,
+                                severity="warning"))
+        return _no_value(feature, mapping, unit)
+    if feature.type == "A":
+        return replace(named, text=model.value_names.get(str(given.value), str(given.value)))
+    return named
 
 
 def _model_unit(mapping: Mapping, model: EtimModel, unit_code: str | None) -> str | None:

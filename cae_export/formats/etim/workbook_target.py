@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,9 +29,16 @@ class WorkbookRows:
     features: list[Row]
 
 
+def cell_value(value: Any) -> Any:
+    """A stated number (kept as its exact decimal) becomes a number cell."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
 def value_cells(feature: FeatureValue) -> Row:
-    return [feature.value, feature.upper, feature.unit_code, feature.unit, feature.text,
-            feature.reason, feature.source]
+    return [cell_value(feature.value), cell_value(feature.upper), feature.unit_code, feature.unit,
+            feature.text, feature.reason, feature.source]
 
 
 class EtimXlsx(Target):
