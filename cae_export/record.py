@@ -105,6 +105,74 @@ def readable_message(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
+def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = root["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+def _ordered(value: Any, node: dict[str, Any], root: dict[str, Any]) -> Any:
+    node = _resolve(node, root)
+    if isinstance(value, dict) and "properties" in node:
+        props = node["properties"]
+        known = [k for k in props if k in value]
+        result = {k: _ordered(value[k], props[k], root) for k in known}
+        result.update({k: v for k, v in value.items() if k not in props})
+        return result
+    if isinstance(value, list) and isinstance(node.get("items"), dict):
+        return [_ordered(v, node["items"], root) for v in value]
+    return value
+
+
+def order_record(record: dict[str, Any]) -> dict[str, Any]:
+    """Keys in the schema's order at every level: records diff well across sheets."""
+    schema = record_validator().schema
+    return _ordered({"schema_version": 1, **record}, schema, schema)
+
+
+# the fields a record cannot do without: a source value that does not fit one refuses it
+ESSENTIAL_FIELDS = ("schema_version", "item_number", "manufacturer", "description")
+MAX_FIT_ROUNDS = 50
+
+
+def fitted(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """``data`` (mapped from a source file) with every optional value the record schema
+    refuses taken out: the list item or key at the error's path. Returns the data and the
+    (path, message) of each value taken out; raises RecordError where an essential field
+    (``ESSENTIAL_FIELDS``) does not fit, naming it."""
+    dropped: list[tuple[str, str]] = []
+    for _round in range(MAX_FIT_ROUNDS):
+        errors = sorted(record_validator().iter_errors(data), key=lambda e: json_path(e.path))
+        if not errors:
+            return data, dropped
+        for error in errors:
+            path = list(error.absolute_path)
+            if not path or path[0] in ESSENTIAL_FIELDS:
+                raise RecordError(readable_message(error), field=json_path(path),
+                                  record=data.get("item_number") if isinstance(
+                                      data.get("item_number"), str) else None)
+        error = errors[0]
+        path = list(error.absolute_path)
+        dropped.append((json_path(path), readable_message(error)))
+        _remove(data, path)
+    raise RecordError("the mapped record does not fit the record schema", field="(record)")
+
+
+def _remove(data: Any, path: list[Any]) -> None:
+    """Take out the innermost list item on ``path`` (the whole related item, download, …), or
+    the key at its end; a container left empty goes too."""
+    cut = max((n for n, step in enumerate(path) if isinstance(step, int)), default=len(path) - 1)
+    parents = [data]
+    for step in path[:cut]:
+        parents.append(parents[-1][step])
+    del parents[-1][path[cut]]
+    for level in range(cut, 0, -1):  # empty containers on the way up
+        if parents[level] in ({}, []):
+            del parents[level - 1][path[level - 1]]
+        else:
+            break
+
+
 @dataclass(frozen=True)
 class Record:
     """A validated catalog record with typed access to its parts.

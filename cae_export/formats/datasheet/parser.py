@@ -16,6 +16,7 @@ from cae_export.core.problems import Problem, RecordError, quoted, shorten
 from cae_export.core.resources import load_yaml_file
 from cae_export.formats.datasheet import values
 from cae_export.formats.datasheet.text import Line, decode, split_lines
+from cae_export.record import order_record
 
 DATA_DIR = Path(__file__).parent
 
@@ -758,33 +759,6 @@ def absolute_url(url: str) -> str:
     if url.lower().startswith("www."):
         return "https://" + url
     return url
-
-
-def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        node = root["$defs"][node["$ref"].rsplit("/", 1)[-1]]
-    return node
-
-
-def _ordered(value: Any, node: dict[str, Any], root: dict[str, Any]) -> Any:
-    node = _resolve(node, root)
-    if isinstance(value, dict) and "properties" in node:
-        props = node["properties"]
-        known = [k for k in props if k in value]
-        result = {k: _ordered(value[k], props[k], root) for k in known}
-        result.update({k: v for k, v in value.items() if k not in props})
-        return result
-    if isinstance(value, list) and isinstance(node.get("items"), dict):
-        return [_ordered(v, node["items"], root) for v in value]
-    return value
-
-
-def order_record(record: dict[str, Any]) -> dict[str, Any]:
-    """Keys in the schema's order at every level: records diff well across sheets."""
-    from cae_export.record import record_validator
-
-    schema = record_validator().schema
-    return _ordered({"schema_version": 1, **record}, schema, schema)
 
 
 def parse_datasheet(raw: bytes, source: str) -> tuple[dict[str, Any] | None, list[Problem]]:

@@ -147,6 +147,31 @@ def stated_features(entry: Any, mapping: Mapping, where: str) -> dict[str, Featu
     return stated
 
 
+def fields_from_features(data: dict[str, Any], mapping: Mapping) -> None:
+    """Fill record fields from stated numeric features where the mapping ties a confirmed
+    feature code to one plain field with a unit (EF000008 -> ``geometry.width`` in mm), so
+    the other targets get them too; a field the record has already is left as it is."""
+    for entry in data.get("classification", {}).get("etim", []):
+        for item in entry.get("features") or []:
+            if item.get("type") != "N" or item.get("reason") or "value" not in item:
+                continue
+            fm = next((f for f in mapping.features if f.code == item["code"] and f.type == "N"
+                       and f.unit and len(f.fields) == 1 and "[" not in f.fields[0]), None)
+            if fm is None or (item.get("unit") and mapping.units.get(item["unit"]) != fm.unit):
+                continue
+            *parents, last = fm.fields[0].split(".")
+            node = data
+            for key in parents:
+                node = node.setdefault(key, {})
+                if not isinstance(node, dict):
+                    break
+            else:
+                if last not in node:
+                    number = Decimal(str(item["value"]))
+                    node[last] = {"value": int(number) if number == number.to_integral_value()
+                                  else float(number), "unit": fm.unit}
+
+
 def _classify_mapped(record: Record, entry: dict[str, str], mapping: Mapping,
                      where: str) -> ClassifiedProduct:
     stated = stated_features(entry, mapping, where)
@@ -368,4 +393,4 @@ class ClassificationView(View):
 
 
 __all__ = ["ClassificationContext", "ClassificationView", "ClassifiedProduct", "FeatureValue",
-           "build_context", "classify", "convert", "number_text"]
+           "build_context", "classify", "convert", "fields_from_features", "number_text"]

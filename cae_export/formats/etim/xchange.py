@@ -22,6 +22,7 @@ import jsonschema
 
 from cae_export.core.atomic import atomic_output
 from cae_export.core.problems import OutputInvalid, RecordError
+from cae_export.core.residual import merged
 from cae_export.core.resources import template_path
 from cae_export.core.spool import TextSpool
 from cae_export.formats.etim.catalogue import shorten, validity_start
@@ -37,6 +38,22 @@ from cae_export.pipeline.target import Derived, Target
 from cae_export.record import Record
 
 OUT_FILE = Path("etim") / "etim-xchange.json"
+PASSTHROUGH = "xchange"
+# the catalogue fields the writer computes (an imported file's own are not kept)
+CATALOGUE_COMPUTED = ("SchemaVersion", "CatalogueId", "CatalogueType", "CatalogueValidityStart",
+                      "Language", "Supplier")
+# how the items of a list are told apart, to put an imported file's facts back in place
+IDENTITIES = {
+    "ProductDescriptions": (("DescriptionLanguage",),),
+    "ProductRelations": (("RelationType",),),
+    "RelatedProducts": (("RelatedManufacturerProductNumber",),),
+    "ProductAttachments": (("AttachmentType",), ("AttachmentDetails", 0, "AttachmentUri")),
+    "AttachmentDetails": (("AttachmentUri",),),
+    "AttachmentDescription": (("Language",),),
+    "EtimClassification": (("EtimReleaseVersion",), ("EtimClassCode",)),
+    "EtimFeatures": (("EtimFeatureCode",),),
+    "OtherClassifications": (("ClassificationName",), ("ClassificationClassCode",)),
+}
 SCHEMA_FILE = ("etim", "xchange.schema.json")
 PRODUCT_PREFIX = "Supplier.item.Product.item"  # where ijson finds each product
 INDENT = "        "  # a product sits three levels deep: root > Supplier[] > Product[]
@@ -158,7 +175,7 @@ def product_json(record: Record, classified: list[ClassifiedProduct],
         ident["CustomsCommodityCode"] = commercial["customs_tariff_number"]
     if commercial.get("country_of_origin"):
         ident["CountryOfOrigin"] = [commercial["country_of_origin"]]
-    languages = config.get("languages") or {}
+    languages = {**(config.get("languages") or {}), **passthrough(record).get("languages", {})}
     product: dict[str, Any] = {
         "ProductIdentification": ident,
         "ProductDetails": {"ProductDescriptions": descriptions(record, languages)}}
@@ -178,6 +195,11 @@ def product_json(record: Record, classified: list[ClassifiedProduct],
     return product
 
 
+def passthrough(record: Record) -> dict[str, Any]:
+    """What an import kept of the source file for this writer (``passthrough.xchange``)."""
+    return record.data.get("passthrough", {}).get(PASSTHROUGH, {})
+
+
 def indented(document: Any) -> str:
     text = json.dumps(document, ensure_ascii=False, indent=2)
     return "\n".join(INDENT + line for line in text.splitlines())
@@ -192,6 +214,8 @@ class XchangeProduct:
     supplier: str
     text: str
     languages: list[str]
+    supplier_fields: dict[str, Any] | None = None   # an imported file's own, for its block
+    catalogue_fields: dict[str, Any] | None = None  # an imported file's own, for the header
 
 
 class EtimXchange(Target):
@@ -207,6 +231,7 @@ class EtimXchange(Target):
         self.supplier: str | None = None
         self.products = 0
         self.languages: set[str] = set()
+        self.catalogue_fields: dict[str, Any] | None = None
 
     @classmethod
     def prepare(cls, options: BuildOptions) -> dict[str, Any]:
@@ -219,9 +244,15 @@ class EtimXchange(Target):
         errors = schema_errors(product, "product")
         if errors:
             raise RecordError(f"xChange product refused: {errors[0]}", field=errors[0].split(":")[0])
+        kept = passthrough(record)
+        # the facts an import kept of its source, put back as read (the receiver's schema
+        # judges them; what the writer itself renders was checked above)
+        product = merged(product, kept.get("product"), IDENTITIES)
         languages = sorted(d["DescriptionLanguage"]
                            for d in product["ProductDetails"]["ProductDescriptions"])
-        return XchangeProduct(record.manufacturer["name"], indented(product), languages)
+        supplier = kept.get("supplier_name") or record.manufacturer["name"]
+        return XchangeProduct(supplier, indented(product), languages, kept.get("supplier"),
+                              kept.get("catalogue"))
 
     def add(self, record: Record, rendered: XchangeProduct) -> None:
         if rendered.supplier != self.supplier:
@@ -229,13 +260,20 @@ class EtimXchange(Target):
             if self.supplier is not None:
                 self._write("\n      ]\n    },")
             name = json.dumps(rendered.supplier, ensure_ascii=False)
-            self._write(f'\n    {{\n      "SupplierName": {name},\n      "Product": [\n')
+            self._write(f'\n    {{\n      "SupplierName": {name},\n')
+            for key, value in (rendered.supplier_fields or {}).items():
+                if key not in ("SupplierName", "Product"):
+                    text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n      ")
+                    self._write(f"      {json.dumps(key)}: {text},\n")
+            self._write('      "Product": [\n')
             self.supplier = rendered.supplier
         elif self.products:
             self._write(",\n")
         self._write(rendered.text)
         self.products += 1
         self.languages.update(rendered.languages)
+        if self.catalogue_fields is None and rendered.catalogue_fields:
+            self.catalogue_fields = rendered.catalogue_fields
 
     def _write(self, text: str) -> None:
         self.body.write(text)
@@ -248,6 +286,11 @@ class EtimXchange(Target):
                 "CatalogueValidityStart": validity_start(self.options),
                 "Language": sorted(self.languages)}
 
+    def kept_header(self) -> dict[str, Any]:
+        """The catalogue fields an imported file had that the writer does not compute."""
+        return {k: v for k, v in (self.catalogue_fields or {}).items()
+                if k not in CATALOGUE_COMPUTED}
+
     def finish(self) -> int:
         try:
             if not self.products:
@@ -259,7 +302,8 @@ class EtimXchange(Target):
                 raise OutputInvalid(str(self.out_dir / OUT_FILE), errors)
             path = self.out_dir / OUT_FILE
             with atomic_output(path, self._check, binary=False) as handle:
-                handle.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2])
+                handle.write(json.dumps({**head, **self.kept_header()}, ensure_ascii=False,
+                                        indent=2)[:-2])
                 handle.write(',\n  "Supplier": [')
                 for chunk in self.body.chunks():
                     handle.write(chunk)
