@@ -36,7 +36,8 @@ def is_jsonl(path: Path) -> bool:
 # YAML records ------------------------------------------------------------------------------
 
 class _RecordDumper(SafeDumper):  # type: ignore[misc,valid-type]
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # a value used twice is written twice: records refuse aliases
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

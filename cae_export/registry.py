@@ -11,6 +11,7 @@ from cae_export.formats.eclass.target import EclassXlsx
 from cae_export.formats.eplan.edz_target import EdzTarget
 from cae_export.formats.eplan.parts_target import EplanTarget
 from cae_export.formats.etim.bmecat import BmecatTarget
+from cae_export.formats.etim.bmecat_reader import BmecatReader
 from cae_export.formats.etim.workbook_target import EtimXlsx
 from cae_export.formats.etim.xchange import EtimXchange
 from cae_export.formats.etim.xchange_reader import XchangeReader
@@ -24,6 +25,6 @@ TARGET_LIST: tuple[type[Target], ...] = (
 TARGETS: dict[str, type[Target]] = {target.name: target for target in TARGET_LIST}
 
 # every input format ``import`` reads, asked in this order which one a file is
-READER_LIST: tuple[type[Reader], ...] = (XchangeReader,)
+READER_LIST: tuple[type[Reader], ...] = (XchangeReader, BmecatReader)
 
 __all__ = ["READER_LIST", "TARGETS", "TARGET_LIST"]

@@ -69,6 +69,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="bmecat: prices by item number; with them the catalog is a price "
                              "catalog (T_NEW_CATALOG), without them product data "
                              "(T_NEW_PRODUCTDATA)")
+    parser.add_argument("--bmecat-transaction", choices=("auto", "catalog", "productdata"),
+                        default="auto",
+                        help="bmecat: T_NEW_CATALOG (catalog: prices from --prices, else the "
+                             "ones an import kept) or T_NEW_PRODUCTDATA (productdata); auto "
+                             "(default): catalog when --prices is given")
     parser.set_defaults(func=run)
 
 
@@ -87,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     options = BuildOptions(per_part=args.per_part, etim_model=args.etim_model, jobs=args.jobs,
                            validity_start=args.validity_start,
                            allow_formula_text=args.allow_formula_text,
-                           bmecat_header=args.bmecat_header, prices=args.prices)
+                           bmecat_header=args.bmecat_header, prices=args.prices,
+                           bmecat_transaction=args.bmecat_transaction)
     report = Report()
     total = len(catalog_files(args.catalog)) if args.catalog.is_dir() else None
     with progress("building", total) as advance:

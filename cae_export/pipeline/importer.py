@@ -63,7 +63,12 @@ def import_files(paths: Iterable[Path], out: Path, readers: tuple[type[Reader], 
                     if item.severity == "error":
                         report.records_failed += 1
                 else:
-                    store(item, source, files, counts, report, update)
+                    try:
+                        store(item, source, files, counts, report, update)
+                    except Exception as exc:  # a fault for this record: the others go on
+                        report.error(internal_problem(exc, "writing its record", file=source,
+                                                      record=item.product))
+                        report.records_failed += 1
                 if advance:
                     advance(1)
         except Exception as exc:  # a fault of the reader: this file stops, the others go on

@@ -16,3 +16,4 @@ class BuildOptions:
     allow_formula_text: bool = False       # marker texts that would act as spreadsheet formulas
     bmecat_header: Path | None = None      # BMEcat header settings (buyer, catalog name, …)
     prices: Path | None = None             # prices CSV: a BMEcat price catalog (T_NEW_CATALOG)
+    bmecat_transaction: str = "auto"       # auto (catalog with prices) | catalog | productdata

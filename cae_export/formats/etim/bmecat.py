@@ -29,7 +29,7 @@ from lxml import etree
 
 from cae_export.core.atomic import atomic_output
 from cae_export.core.numbers import canonical
-from cae_export.core.problems import OutputInvalid, RecordError, Report
+from cae_export.core.problems import OutputInvalid, Problem, RecordError, Report
 from cae_export.core.resources import template_path
 from cae_export.core.spool import TextSpool
 from cae_export.core.timings import measure, timings_of
@@ -40,7 +40,8 @@ from cae_export.core.xml import (
     safe_parser,
     xml_illegal_character,
 )
-from cae_export.formats.etim.bmecat_inputs import BmecatInputs, Price, load_inputs
+from cae_export.core.xml_residual import Keys, Op, apply_xml_residual
+from cae_export.formats.etim.bmecat_inputs import BmecatInputs, HeaderSettings, Price, load_inputs
 from cae_export.formats.etim.catalogue import shorten, validity_start
 from cae_export.formats.etim.classification import (
     ClassificationView,
@@ -72,17 +73,38 @@ def schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(template_path(*SCHEMA_FILE)), safe_parser()))
 
 
+TRANSACTIONS = {"auto": None, "catalog": NEW_CATALOG, "productdata": PRODUCT_DATA}
+PASSTHROUGH = "bmecat"
+# how repeated elements are told apart when an imported file's facts are put back
+KEYS: Keys = {
+    "LANGUAGE": lambda e: e.text,
+    "DESCRIPTION_SHORT": lambda e: e.get("lang", "-"),
+    "DESCRIPTION_LONG": lambda e: e.get("lang", "-"),
+    "CATALOG_NAME": lambda e: e.get("lang", "-"),
+    "UDX.EDXF.PRODUCT_SERIES": lambda e: e.get("lang", "-"),
+    "UDX.EDXF.MIME_DESIGNATION": lambda e: e.get("lang", "-"),
+    "INTERNATIONAL_PID": lambda e: e.get("type"),
+    "BUYER_ID": lambda e: e.get("type"),
+    "SUPPLIER_ID": lambda e: e.get("type"),
+    "DATETIME": lambda e: e.get("type"),
+    "PRODUCT_PRICE": lambda e: e.get("price_type"),
+    "PRODUCT_FEATURES": lambda e: f"{e.findtext(q('REFERENCE_FEATURE_SYSTEM_NAME'))}/"
+                                  f"{e.findtext(q('REFERENCE_FEATURE_GROUP_ID'))}",
+    "FEATURE": lambda e: e.findtext(q("FNAME")),
+    "PRODUCT_REFERENCE": lambda e: f"{e.get('type')}/{e.findtext(q('PROD_ID_TO'))}",
+    "UDX.EDXF.MIME": lambda e: e.findtext(q("UDX.EDXF.MIME_SOURCE")),
+}
+
+
 @dataclass(frozen=True)
 class BmecatContext:
-    """Per build: the user's header settings and prices, the mapping, the catalog's date."""
+    """Per build: the user's header settings and prices, the mapping, the catalog's date and
+    the transaction (``T_NEW_CATALOG`` with prices, else ``T_NEW_PRODUCTDATA``)."""
 
     inputs: BmecatInputs
     config: dict[str, Any]
     date: str
-
-    @property
-    def transaction(self) -> str:
-        return NEW_CATALOG if self.inputs.prices is not None else PRODUCT_DATA
+    transaction: str
 
 
 @dataclass(frozen=True)
@@ -92,6 +114,9 @@ class BmecatProduct:
     xml: str
     languages: tuple[str, ...]
     supplier: tuple[tuple[str, str], ...]  # the record's manufacturer, for the header
+    own: str | None = None            # with an imported file's facts put back: the checked
+    header_ops: tuple[Op, ...] = ()   # product without them; and that file's header edits
+    note: str | None = None           # kept facts that this transaction has no place for
 
 
 # checked text -------------------------------------------------------------------------------
@@ -122,8 +147,9 @@ def sub(parent: etree._Element, tag: str, value: str | None = None,
 # the product ---------------------------------------------------------------------------------
 
 def languages_of(record: Record, config: dict[str, Any]) -> dict[str, str]:
-    """Record language -> BMEcat language (ISO 639-2), English first."""
-    codes = config["languages"]
+    """Record language -> BMEcat language (ISO 639-2; an imported file's own code where it
+    used the other documented one, ``ger`` for ``deu``), English first."""
+    codes = {**config["languages"], **passthrough(record).get("languages", {})}
     result = {}
     for lang in sorted(record.descriptions, key=lambda code: (code != "en", code)):
         if lang not in codes:
@@ -311,8 +337,7 @@ def product_element(record: Record, classified: list[ClassifiedProduct],
                     context: BmecatContext) -> tuple[etree._Element, dict[str, str]]:
     """The record's PRODUCT for the build's transaction (order as in the guideline's XSD)."""
     languages = languages_of(record, context.config)
-    default = catalog_language(languages.values())
-    english = context.config["languages"]["en"]
+    english = default = context.config["languages"]["en"]
     product = etree.Element(q("PRODUCT"), {"mode": "new"}, nsmap={None: NS})
     sub(product, "SUPPLIER_PID", text(record.item_number, "item_number", 32, "SUPPLIER_PID"))
     product_details(product, record, languages, default)
@@ -321,10 +346,11 @@ def product_element(record: Record, classified: list[ClassifiedProduct],
             raise RecordError("a price catalog (T_NEW_CATALOG) needs an ETIM classification: "
                               "PRODUCT_FEATURES is mandatory there", field="classification.etim")
         product_features(product, classified)
-        price = (context.inputs.prices or {}).get(record.item_number)
+        price = (context.inputs.prices or {}).get(record.item_number) or kept_price(record)
         if price is None:
-            raise RecordError("no price in the price file: a price catalog (T_NEW_CATALOG) "
-                              "needs one for every product", field="item_number")
+            raise RecordError("no price in the price file (nor one kept by an import): a price "
+                              "catalog (T_NEW_CATALOG) needs one for every product",
+                              field="item_number")
         order_details(product, record)
         price_details(product, price, context.date)
     else:
@@ -336,10 +362,59 @@ def product_element(record: Record, classified: list[ClassifiedProduct],
     return product, languages
 
 
-def catalog_language(codes: Any) -> str:
-    """The catalog's default language: English where the products have it."""
-    codes = list(codes)
-    return "eng" if "eng" in codes or not codes else codes[0]
+def passthrough(record: Record) -> dict[str, Any]:
+    """What an import kept of a BMEcat file for this writer (``passthrough.bmecat``)."""
+    return record.data.get("passthrough", {}).get(PASSTHROUGH, {})
+
+
+def kept_price(record: Record) -> Price | None:
+    price = passthrough(record).get("price")
+    if not isinstance(price, dict) or not price.get("amount") or not price.get("currency"):
+        return None
+    return Price(str(price["amount"]), str(price["currency"]),
+                 str(price.get("price_type") or "net_list"), price.get("valid_start"))
+
+
+def header_element(settings: HeaderSettings, codes: list[str], supplier: dict[str, Any],
+                   catalog_id: str, date: str, config: dict[str, Any]) -> etree._Element:
+    """The catalog's HEADER: English is the default language (texts in it carry no ``lang``),
+    the products' other languages follow; the supplier is the records' manufacturer."""
+    default = config["languages"]["en"]
+    header = etree.Element(q("HEADER"), nsmap={None: NS})
+    sub(header, "GENERATOR_INFO", GENERATOR)
+    catalog = sub(header, "CATALOG")
+    sub(catalog, "LANGUAGE", default, default="true")
+    for code in codes:
+        if code != default:
+            sub(catalog, "LANGUAGE", code)
+    sub(catalog, "CATALOG_ID", catalog_id)
+    sub(catalog, "CATALOG_VERSION", settings.catalog_version)
+    names = settings.catalog_name or (("en", shorten(f"{supplier.get('name', '')} catalog"
+                                                     .strip(), 100)),)
+    for lang, name in names:
+        sub(catalog, "CATALOG_NAME", name,
+            **lang_attribute(config["languages"].get(lang, default), default))
+    generated = sub(catalog, "DATETIME", type="generation_date")
+    sub(generated, "DATE", date)
+    if settings.currency:
+        sub(catalog, "CURRENCY", settings.currency)
+    buyer = sub(header, "BUYER")
+    for kind, value in settings.buyer_ids:
+        sub(buyer, "BUYER_ID", value, type=kind)
+    sub(buyer, "BUYER_NAME", settings.buyer_name)
+    party = sub(header, "SUPPLIER")
+    name = supplier.get("name", "")
+    sub(party, "SUPPLIER_NAME", name if len(name) <= 50 else supplier.get("short_name", name[:50]))
+    if supplier.get("email"):
+        address = sub(party, "ADDRESS", type="supplier")
+        for key, tag in (("street", "STREET"), ("postal_code", "ZIP"), ("city", "CITY")):
+            if supplier.get(key):
+                sub(address, tag, supplier[key][:20 if tag == "ZIP" else 50])
+        sub(address, "EMAIL", supplier["email"])
+        if supplier.get("web"):
+            sub(address, "URL", supplier["web"])
+    sub(sub(header, "USER_DEFINED_EXTENSIONS"), "UDX.EDXF.VERSION", "5.0")
+    return header
 
 
 def validated(product: etree._Element, transaction: str) -> str:
@@ -352,8 +427,13 @@ def validated(product: etree._Element, transaction: str) -> str:
     if not valid:
         errors = "; ".join(_error_lines(schema().error_log)[:5])
         raise RecordError(f"BMEcat product fails the schema: {errors}", field="(bmecat product)")
-    etree.indent(product, space="  ", level=2)
-    return "    " + etree.tostring(product, encoding="unicode").replace(_XMLNS, "", 1)
+    return as_text(product, 2)
+
+
+def as_text(element: etree._Element, level: int) -> str:
+    """An element indented for its place in the document, without the namespace declaration."""
+    etree.indent(element, space="  ", level=level)
+    return "  " * level + etree.tostring(element, encoding="unicode").replace(_XMLNS, "", 1)
 
 
 def _error_lines(log: Any) -> list[str]:
@@ -376,11 +456,16 @@ class BmecatTarget(Target):
         self.products = 0
         self.languages: dict[str, None] = {}
         self.supplier: tuple[tuple[str, str], ...] | None = None
+        self.first_own: str | None = None    # the first product as the writer checked it
+        self.foreign = False                 # some product carries an imported file's facts
+        self.header_ops: tuple[Op, ...] = ()
 
     @classmethod
     def prepare(cls, options: BuildOptions) -> BmecatContext:
         inputs = load_inputs(options.bmecat_header, options.prices)
-        return BmecatContext(inputs, load_mapping().bmecat, validity_start(options))
+        transaction = TRANSACTIONS[options.bmecat_transaction] or (
+            NEW_CATALOG if inputs.prices is not None else PRODUCT_DATA)
+        return BmecatContext(inputs, load_mapping().bmecat, validity_start(options), transaction)
 
     @classmethod
     def announce(cls, context: BmecatContext, report: Report) -> bool:
@@ -396,8 +481,24 @@ class BmecatTarget(Target):
                context: BmecatContext) -> BmecatProduct:
         product, languages = product_element(record, derived[ClassificationView], context)
         supplier = tuple((k, v) for k, v in record.manufacturer.items())
-        return BmecatProduct(validated(product, context.transaction),
-                             tuple(languages.values()), supplier)
+        own = validated(product, context.transaction)
+        kept = passthrough(record)
+        header_ops = tuple(kept.get("header") or ())
+        ops = kept.get("product")
+        if not ops:
+            return BmecatProduct(own, tuple(languages.values()), supplier,
+                                 header_ops=header_ops)
+        if kept.get("transaction", context.transaction) != context.transaction:
+            note = (f"bmecat: {record.item_number}: the facts kept from its "
+                    f"{kept.get('transaction')} product have no place in "
+                    f"{context.transaction} and are not written")
+            return BmecatProduct(own, tuple(languages.values()), supplier,
+                                 header_ops=header_ops, note=note)
+        # the facts an import kept of its source, put back in the source's element order;
+        # the product's own elements were checked above, the kept ones are as read
+        apply_xml_residual(product, ops, KEYS, NS)
+        return BmecatProduct(as_text(product, 2), tuple(languages.values()), supplier, own,
+                             header_ops)
 
     def add(self, record: Record, rendered: BmecatProduct) -> None:
         chunk = rendered.xml + "\n"
@@ -405,55 +506,33 @@ class BmecatTarget(Target):
         self.digest.update(chunk.encode("utf-8"))
         self.products += 1
         self.languages.update(dict.fromkeys(rendered.languages))
+        if self.first_own is None:
+            self.first_own = (rendered.own or rendered.xml) + "\n"
+        self.foreign = self.foreign or rendered.own is not None
+        if not self.header_ops and rendered.header_ops:
+            self.header_ops = rendered.header_ops
+        if rendered.note:
+            self.report.error(Problem(rendered.note, record=record.item_number,
+                                      severity="warning"))
         # the header's supplier: the first record's manufacturer, completed by later ones
         known = dict(self.supplier or ())
         for key, value in rendered.supplier:
             known.setdefault(key, value)
         self.supplier = tuple(known.items())
 
-    def header(self) -> str:
+    def header(self) -> tuple[str, str]:
+        """The header as written and as the writer made it (before an imported file's header
+        edits, which apply where no header file is given)."""
         context: BmecatContext = self.context
-        settings = context.inputs.header
-        supplier = dict(self.supplier or ())
-        codes = list(self.languages)
-        default = catalog_language(codes)
-        header = etree.Element(q("HEADER"), nsmap={None: NS})
-        sub(header, "GENERATOR_INFO", GENERATOR)
-        catalog = sub(header, "CATALOG")
-        sub(catalog, "LANGUAGE", default, default="true")
-        for code in codes:
-            if code != default:
-                sub(catalog, "LANGUAGE", code)
-        sub(catalog, "CATALOG_ID", "CAE-" + self.digest.hexdigest()[:16].upper())
-        sub(catalog, "CATALOG_VERSION", settings.catalog_version)
-        names = settings.catalog_name or (("en", shorten(f"{supplier.get('name', '')} catalog"
-                                                         .strip(), 100)),)
-        language_codes = context.config["languages"]
-        for lang, name in names:
-            sub(catalog, "CATALOG_NAME", name,
-                **lang_attribute(language_codes.get(lang, default), default))
-        generated = sub(catalog, "DATETIME", type="generation_date")
-        sub(generated, "DATE", context.date)
-        if settings.currency:
-            sub(catalog, "CURRENCY", settings.currency)
-        buyer = sub(header, "BUYER")
-        for kind, value in settings.buyer_ids:
-            sub(buyer, "BUYER_ID", value, type=kind)
-        sub(buyer, "BUYER_NAME", settings.buyer_name)
-        party = sub(header, "SUPPLIER")
-        name = supplier.get("name", "")
-        sub(party, "SUPPLIER_NAME", name if len(name) <= 50 else supplier["short_name"])
-        if supplier.get("email"):
-            address = sub(party, "ADDRESS", type="supplier")
-            for key, tag in (("street", "STREET"), ("postal_code", "ZIP"), ("city", "CITY")):
-                if supplier.get(key):
-                    sub(address, tag, supplier[key][:20 if tag == "ZIP" else 50])
-            sub(address, "EMAIL", supplier["email"])
-            if supplier.get("web"):
-                sub(address, "URL", supplier["web"])
-        sub(sub(header, "USER_DEFINED_EXTENSIONS"), "UDX.EDXF.VERSION", "5.0")
-        etree.indent(header, space="  ", level=1)
-        return "  " + etree.tostring(header, encoding="unicode").replace(_XMLNS, "", 1)
+        element = header_element(context.inputs.header, list(self.languages),
+                                 dict(self.supplier or ()),
+                                 "CAE-" + self.digest.hexdigest()[:16].upper(), context.date,
+                                 context.config)
+        own = as_text(element, 1)
+        if not self.header_ops or self.options.bmecat_header is not None:
+            return own, own
+        apply_xml_residual(element, list(self.header_ops), KEYS, NS)
+        return as_text(element, 1), own
 
     def write_document(self, handle: IO[str], header: str, products: Any) -> None:
         transaction = self.context.transaction
@@ -467,9 +546,13 @@ class BmecatTarget(Target):
         try:
             if not self.products:
                 return 0
-            header = self.header()
-            validate = validate_document if self.products <= FULL_CHECK_MAX_PRODUCTS else \
-                self.validate_frame(header)
+            header, own_header = self.header()
+            if self.foreign or header != own_header:
+                validate = self.validate_with_kept_facts(own_header)
+            elif self.products <= FULL_CHECK_MAX_PRODUCTS:
+                validate = validate_document
+            else:
+                validate = self.validate_frame(header)
             with timings_of(self.report).measure("write"), \
                     atomic_output(self.out_dir / OUT_FILE, validate, binary=False) as handle:
                 self.write_document(handle, header, self.spool.chunks())
@@ -477,16 +560,33 @@ class BmecatTarget(Target):
         finally:
             self.spool.close()
 
-    def validate_frame(self, header: str) -> Any:
+    def validate_frame(self, header: str, first: str | None = None) -> Any:
         """Above ``FULL_CHECK_MAX_PRODUCTS`` the products were each checked as they were
         rendered: the document is checked as its header with its first product."""
         def check(_path: Path) -> None:
-            first = next(self.spool.chunks(), "").split("\n    <PRODUCT ", 1)[0]
+            product = first or next(self.spool.chunks(), "").split("\n    <PRODUCT ", 1)[0]
             with tempfile.TemporaryDirectory() as folder:
                 frame = Path(folder) / "frame.xml"
                 with frame.open("w", encoding="utf-8") as handle:
-                    self.write_document(handle, header, [first.rstrip("\n") + "\n"])
+                    self.write_document(handle, header, [product.rstrip("\n") + "\n"])
                 validate_document(frame)
+        return check
+
+    def validate_with_kept_facts(self, own_header: str) -> Any:
+        """With an imported file's facts put back (elements the project schema, the subset
+        the tool writes, does not have): what the writer made is checked (each product as it
+        was rendered; here its header with the first product), and the file as XML."""
+        frame = self.validate_frame(own_header, self.first_own)
+
+        def check(path: Path) -> None:
+            frame(path)
+            try:
+                for _event, element in etree.iterparse(str(path), events=("end",),
+                                                       **SAFE_PARSE_OPTIONS):
+                    if element.tag == q("PRODUCT"):
+                        element.clear()
+            except etree.XMLSyntaxError as exc:
+                raise OutputInvalid(str(path), [f"not well-formed XML: {exc}"]) from None
         return check
 
     def abort(self) -> None:
