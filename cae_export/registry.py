@@ -8,7 +8,9 @@ it to this list. The build engine and the commands read the registry; formats ne
 from __future__ import annotations
 
 from cae_export.formats.eclass.target import EclassXlsx
+from cae_export.formats.eplan.edz_reader import EdzReader
 from cae_export.formats.eplan.edz_target import EdzTarget
+from cae_export.formats.eplan.parts_reader import PartsReader
 from cae_export.formats.eplan.parts_target import EplanTarget
 from cae_export.formats.etim.bmecat import BmecatTarget
 from cae_export.formats.etim.bmecat_reader import BmecatReader
@@ -25,6 +27,6 @@ TARGET_LIST: tuple[type[Target], ...] = (
 TARGETS: dict[str, type[Target]] = {target.name: target for target in TARGET_LIST}
 
 # every input format ``import`` reads, asked in this order which one a file is
-READER_LIST: tuple[type[Reader], ...] = (XchangeReader, BmecatReader)
+READER_LIST: tuple[type[Reader], ...] = (EdzReader, PartsReader, XchangeReader, BmecatReader)
 
 __all__ = ["READER_LIST", "TARGETS", "TARGET_LIST"]

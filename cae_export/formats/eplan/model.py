@@ -85,6 +85,12 @@ class Part:
     address: Address = field(compare=False)
     # what the mapping could not express (a kind without function definitions), said once
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    # the variant's attributes, and what an imported part had that the model has no place
+    # for: other records under <part> and <variant>, further variants (as XML, written as read)
+    variant_attributes: tuple[tuple[str, str], ...] = (("P_ARTICLE_VARIANT", "1"),)
+    part_xml: tuple[str, ...] = ()
+    variant_xml: tuple[str, ...] = ()
+    more_variants_xml: tuple[str, ...] = ()
 
 
 # text checks --------------------------------------------------------------------------------

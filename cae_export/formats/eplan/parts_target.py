@@ -44,6 +44,7 @@ class EplanTarget(Target):
         self.spool = TextSpool(".xml")  # lives until finish() or abort() closes it
         self.count = 0
         self.addresses: dict[str, str] = {}
+        self.kept_addresses: set[str] = set()
         self.files = 0
 
     @classmethod
@@ -53,7 +54,13 @@ class EplanTarget(Target):
     def add(self, record: Record, rendered: RenderedPart) -> None:
         self.spool.write(rendered.part_xml)
         self.count += 1
-        self.addresses.setdefault(rendered.manufacturer, rendered.address_xml)
+        # one address per manufacturer: the first record's, or the first one an import kept
+        # facts of (the maker's own address record as read)
+        if rendered.manufacturer not in self.addresses or (
+                rendered.address_kept and rendered.manufacturer not in self.kept_addresses):
+            self.addresses[rendered.manufacturer] = rendered.address_xml
+            if rendered.address_kept:
+                self.kept_addresses.add(rendered.manufacturer)
         if self.options.per_part:
             path = self.out_dir / self.folder / "parts" / portable_name(f"{rendered.part_number}.xml")
             self.write(path, 1, single_part_document(rendered))

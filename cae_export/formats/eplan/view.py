@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from cae_export.core.problems import Problem
 from cae_export.formats.eplan.model import build_part
+from cae_export.formats.eplan.passthrough import kept, stale_lists, with_passthrough
 from cae_export.formats.eplan.xml import render_address, render_part, validated_fragment
 from cae_export.pipeline.options import BuildOptions
 from cae_export.pipeline.target import Findings, View
@@ -24,7 +25,8 @@ class RenderedPart:
     part_xml: str
     manufacturer: str
     address_xml: str
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[tuple[str, str], ...] = ()  # (record field, text)
+    address_kept: bool = False  # the address carries what an import kept of it
 
 
 class PartView(View):
@@ -47,16 +49,23 @@ class PartView(View):
     def findings(cls, record: Record, value: RenderedPart) -> Findings:
         return Findings(warnings=tuple(
             Problem(f"eplan: {text}", file=record.source or None, record=record.item_number,
-                    field="kind", severity="warning") for text in value.warnings))
+                    field=field, severity="warning") for field, text in value.warnings))
 
 
 def render_record(record: Record) -> RenderedPart:
     """Model, render and schema-check one record; RecordError names the record and field."""
-    part = build_part(record)
+    kept_block = kept(record)
+    built = build_part(record)
+    stale = stale_lists(built, kept_block)
+    part = with_passthrough(built, kept_block)
+    warnings = tuple(("kind", text) for text in part.warnings) + tuple(
+        ("passthrough.eplan", f"the {name.replace('_', ' ')} kept by the import no longer "
+         "apply (the record changed since): written from the record") for name in stale)
     part_xml = validated_fragment(render_part(part), part.part_number)
     address_xml = validated_fragment(render_address(part.address), part.part_number)
     return RenderedPart(record.key, record.item_number, part.part_number, part_xml,
-                        part.address.short_name, address_xml, part.warnings)
+                        part.address.short_name, address_xml, warnings,
+                        "address" in kept_block)
 
 
 def single_part_document(rendered: RenderedPart, with_address: bool = True) -> list[str]:
