@@ -215,3 +215,23 @@ def test_entities_are_refused_before_parsing(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "a DTD (<!DOCTYPE …>) is not accepted" in result.stderr
     assert not (tmp_path / "catalog").exists()
+
+
+def test_an_edited_record_keeps_the_added_elements_but_its_own_values_win(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert import_(FOREIGN, "--out", tmp_path / "catalog") == 0
+    path = tmp_path / "catalog" / "exc" / "EX-1004-A.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["description"]["en"] = "Plug, 4-pole, coded"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    capsys.readouterr()
+    out = export(tmp_path / "catalog", tmp_path / "out", "--bmecat-transaction", "catalog")
+    assert "EX-1004-A: the record changed since the import" in capsys.readouterr().err
+    root = etree.parse(str(out), safe_parser()).getroot()
+    product = root.find(f"{{{NS}}}T_NEW_CATALOG/{{{NS}}}PRODUCT")
+    details = product.find(f"{{{NS}}}PRODUCT_DETAILS")
+    shorts = {e.get("lang"): e.text for e in details.findall(f"{{{NS}}}DESCRIPTION_SHORT")}
+    assert shorts[None] == "Plug, 4-pole, coded"
+    assert details.findtext(f"{{{NS}}}DELIVERY_TIME") == "3"  # added by the source: kept
+    if OFFICIAL_XSD.is_file():
+        assert official_errors(out) == []

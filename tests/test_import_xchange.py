@@ -187,3 +187,25 @@ def test_unreadable_files_get_one_clear_error_and_write_nothing(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "catalog").exists() or not any((tmp_path / "catalog").iterdir())
+
+
+@needs_reference
+def test_an_edited_record_keeps_the_added_facts_but_its_own_values_win(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert import_(SAMPLE, "--out", tmp_path / "catalog") == 0
+    path = tmp_path / "catalog" / "maker" / "04011969.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["description"]["en"] = "Example product, second edition"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    capsys.readouterr()
+    out = export(tmp_path / "catalog", tmp_path / "out")
+    assert "04011969: the record changed since the import" in capsys.readouterr().err
+    product = json.loads(out.read_text(encoding="utf-8"))["Supplier"][0]["Product"][0]
+    english = next(d for d in product["ProductDetails"]["ProductDescriptions"]
+                   if d["DescriptionLanguage"] == "en-GB")
+    assert english["MinimalProductDescription"] == "Example product, second edition"
+    assert "FullProductDescription" not in english or \
+        english["FullProductDescription"] != "Demo product to help with the implementation of " \
+                                             "the xChange standard "
+    assert english["ProductMarketingText"] == "A great product to have"  # added: still kept
+    assert product["Legislation"]["RohsIndicator"] == "exempt"

@@ -16,6 +16,8 @@ What the writer renders and the source does not have (a key, a list item) is mar
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -103,6 +105,48 @@ def merged(rendered: Any, rest: Any, identities: Identities, name: str = "") -> 
     return rest
 
 
+def additions(rest: Any, rendered: Any, identities: Identities, name: str = "",
+              owned: frozenset[str] = frozenset()) -> Any:
+    """The part of a residual that adds to ``rendered`` (keys, list items and omissions it
+    does not have a value for) without replacing a value the writer renders: what still
+    applies once the record behind ``rendered`` was edited after the import. ``owned`` keys
+    are the writer's even where it leaves them out (a description it makes no long form of):
+    a kept value of one is dropped."""
+    if isinstance(rest, dict) and isinstance(rendered, dict):
+        kept = {}
+        for key, value in rest.items():
+            if key in owned and not isinstance(value, dict):
+                continue
+            if key not in rendered or _omitted(value):
+                kept[key] = value
+            else:
+                inner = additions(value, rendered[key], identities, key, owned)
+                if inner is not None:
+                    kept[key] = inner
+        return kept or None
+    identity = identities.get(name)
+    if identity is not None and _matchable(rendered, identity) and _matchable(rest, identity):
+        positions = {key_of(item, identity): item for item in rendered}
+        items = []
+        for item in rest:
+            counterpart = positions.get(key_of(item, identity))
+            if counterpart is None or _omitted(item):
+                items.append(item)
+                continue
+            inner = additions(item, counterpart, identities, name, owned)
+            if inner is not None:
+                items.append({**_named(item, identity), **inner})
+        return items or None
+    return None  # a value the writer renders: the record's (edited) value wins
+
+
+def fingerprint(document: Any) -> str:
+    """A short fingerprint of a JSON document as a writer made it: an import keeps it to tell
+    later whether the record behind the document was edited."""
+    text = json.dumps(document, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def _named(item: dict[str, Any], identity: Identity) -> dict[str, Any]:
     """The top-level fields of ``item`` its identity reads: enough to match it again."""
     return {path[0]: item[path[0]] for path in identity}  # type: ignore[index]
@@ -123,4 +167,5 @@ def _matchable(items: Any, identity: Identity) -> bool:
     return len(set(keys)) == len(keys)
 
 
-__all__ = ["OMIT", "Identities", "Identity", "key_of", "merged", "residual"]
+__all__ = ["OMIT", "Identities", "Identity", "additions", "fingerprint", "key_of", "merged",
+           "residual"]

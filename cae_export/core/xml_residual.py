@@ -19,6 +19,7 @@ and processing instructions are not kept.
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -168,4 +169,19 @@ def apply_xml_residual(root: etree._Element, ops: list[Op], keys: Keys,
                 target.set(name, value)
 
 
-__all__ = ["Keys", "Op", "apply_xml_residual", "xml_residual"]
+def additions_only(ops: list[Op]) -> list[Op]:
+    """The edits that add (inserts, omissions) without replacing what the writer renders:
+    what still applies once the record was edited after the import."""
+    return [op for op in ops if op.get("op") in ("insert", "omit")]
+
+
+def fingerprint(element: etree._Element) -> str:
+    """A short fingerprint of an element as a writer made it (layout aside): an import keeps
+    it to tell later whether the record behind the element was edited."""
+    # a copy declares its own namespaces wherever the element sits in a tree
+    canonical = etree.tostring(copy.deepcopy(element), method="c14n2", strip_text=True)
+    return hashlib.sha256(canonical).hexdigest()[:16]
+
+
+__all__ = ["Keys", "Op", "additions_only", "apply_xml_residual", "fingerprint",
+           "xml_residual"]

@@ -40,7 +40,13 @@ from cae_export.core.xml import (
     safe_parser,
     xml_illegal_character,
 )
-from cae_export.core.xml_residual import Keys, Op, apply_xml_residual
+from cae_export.core.xml_residual import (
+    Keys,
+    Op,
+    additions_only,
+    apply_xml_residual,
+    fingerprint,
+)
 from cae_export.formats.etim.bmecat_inputs import BmecatInputs, HeaderSettings, Price, load_inputs
 from cae_export.formats.etim.catalogue import shorten, validity_start
 from cae_export.formats.etim.classification import (
@@ -495,10 +501,16 @@ class BmecatTarget(Target):
             return BmecatProduct(own, tuple(languages.values()), supplier,
                                  header_ops=header_ops, note=note)
         # the facts an import kept of its source, put back in the source's element order;
-        # the product's own elements were checked above, the kept ones are as read
+        # the product's own elements were checked above, the kept ones are as read; once the
+        # record was edited, only the edits that add, never over an edited value
+        note = None
+        if kept.get("made") and fingerprint(product) != kept["made"]:
+            ops = additions_only(ops)
+            note = (f"bmecat: {record.item_number}: the record changed since the import: the "
+                    "values it kept of the source are replaced by the record's")
         apply_xml_residual(product, ops, KEYS, NS)
         return BmecatProduct(as_text(product, 2), tuple(languages.values()), supplier, own,
-                             header_ops)
+                             header_ops, note)
 
     def add(self, record: Record, rendered: BmecatProduct) -> None:
         chunk = rendered.xml + "\n"

@@ -21,7 +21,7 @@ from lxml import etree
 
 from cae_export.core.problems import Problem, RecordError
 from cae_export.core.xml import SAFE_PARSE_OPTIONS
-from cae_export.core.xml_residual import local, xml_residual
+from cae_export.core.xml_residual import fingerprint, local, xml_residual
 from cae_export.formats.etim.bmecat import (
     KEYS,
     NEW_CATALOG,
@@ -175,6 +175,7 @@ class ReadState:
             ops = [op for op in ops if not (op["op"] == "attributes" and not op["at"])]
         if ops:
             kept["product"] = ops
+            kept["made"] = fingerprint(rendered)
         header_ops = self.header_residual(record)
         if header_ops:
             kept["header"] = header_ops

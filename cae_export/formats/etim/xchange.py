@@ -21,8 +21,8 @@ import ijson
 import jsonschema
 
 from cae_export.core.atomic import atomic_output
-from cae_export.core.problems import OutputInvalid, RecordError
-from cae_export.core.residual import merged
+from cae_export.core.problems import OutputInvalid, Problem, RecordError
+from cae_export.core.residual import additions, fingerprint, merged
 from cae_export.core.resources import template_path
 from cae_export.core.spool import TextSpool
 from cae_export.formats.etim.catalogue import shorten, validity_start
@@ -42,6 +42,12 @@ PASSTHROUGH = "xchange"
 # the catalogue fields the writer computes (an imported file's own are not kept)
 CATALOGUE_COMPUTED = ("SchemaVersion", "CatalogueId", "CatalogueType", "CatalogueValidityStart",
                       "Language", "Supplier")
+# the fields the writer makes from record fields, also where it leaves one out: after an edit
+# of the record, a value an import kept of one of them no longer applies
+OWNED = frozenset({"ManufacturerName", "ManufacturerShortname", "ManufacturerProductNumber",
+                   "ProductGtin", "CustomsCommodityCode", "CountryOfOrigin",
+                   "MinimalProductDescription", "UniqueMainProductDescription",
+                   "FullProductDescription", "ProductPageUrl"})
 # how the items of a list are told apart, to put an imported file's facts back in place
 IDENTITIES = {
     "ProductDescriptions": (("DescriptionLanguage",),),
@@ -216,6 +222,7 @@ class XchangeProduct:
     languages: list[str]
     supplier_fields: dict[str, Any] | None = None   # an imported file's own, for its block
     catalogue_fields: dict[str, Any] | None = None  # an imported file's own, for the header
+    note: str | None = None                          # said once the record is added
 
 
 class EtimXchange(Target):
@@ -246,13 +253,19 @@ class EtimXchange(Target):
             raise RecordError(f"xChange product refused: {errors[0]}", field=errors[0].split(":")[0])
         kept = passthrough(record)
         # the facts an import kept of its source, put back as read (the receiver's schema
-        # judges them; what the writer itself renders was checked above)
-        product = merged(product, kept.get("product"), IDENTITIES)
+        # judges them; what the writer itself renders was checked above); once the record
+        # was edited, only what adds to the writer's product, never over an edited value
+        rest, note = kept.get("product"), None
+        if rest and kept.get("made") and fingerprint(product) != kept["made"]:
+            rest = additions(rest, product, IDENTITIES, owned=OWNED)
+            note = (f"etim-xchange: {record.item_number}: the record changed since the import: "
+                    "the values it kept of the source are replaced by the record's")
+        product = merged(product, rest, IDENTITIES)
         languages = sorted(d["DescriptionLanguage"]
                            for d in product["ProductDetails"]["ProductDescriptions"])
         supplier = kept.get("supplier_name") or record.manufacturer["name"]
         return XchangeProduct(supplier, indented(product), languages, kept.get("supplier"),
-                              kept.get("catalogue"))
+                              kept.get("catalogue"), note)
 
     def add(self, record: Record, rendered: XchangeProduct) -> None:
         if rendered.supplier != self.supplier:
@@ -274,6 +287,9 @@ class EtimXchange(Target):
         self.languages.update(rendered.languages)
         if self.catalogue_fields is None and rendered.catalogue_fields:
             self.catalogue_fields = rendered.catalogue_fields
+        if rendered.note:
+            self.report.error(Problem(rendered.note, record=record.item_number,
+                                      field="passthrough.xchange", severity="warning"))
 
     def _write(self, text: str) -> None:
         self.body.write(text)

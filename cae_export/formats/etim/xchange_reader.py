@@ -22,7 +22,7 @@ from typing import IO, Any, ClassVar
 import ijson
 
 from cae_export.core.problems import Problem, RecordError
-from cae_export.core.residual import residual
+from cae_export.core.residual import fingerprint, residual
 from cae_export.formats.etim.catalogue import DEFAULT_VALIDITY_START
 from cae_export.formats.etim.classification import (
     build_context,
@@ -227,7 +227,8 @@ def import_product(product: Any, supplier_name: str | None, extras: dict[str, An
     supplier = {"supplier_name": supplier_name} if supplier_name and \
         supplier_name != record.manufacturer["name"] else {}
     passthrough = {**({"languages": tags} if tags else {}), **supplier,
-                   **({"product": rest} if rest else {}), **extras}
+                   **({"product": rest, "made": fingerprint(rendered)} if rest else {}),
+                   **extras}
     if passthrough:
         data["passthrough"] = {FORMAT: passthrough}
     warnings = tuple(Problem(f"{message}: kept in passthrough.{FORMAT} only", file=source,
