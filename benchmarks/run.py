@@ -1,6 +1,7 @@
 """Benchmark: every registered target on synthetic catalogs of growing size.
 
     python benchmarks/run.py [--sizes 1000,10000,100000] [--jobs 1,2] [--targets eplan,...]
+                             [--imports eplan,etim-xchange,bmecat]
     python benchmarks/run.py --table RESULTS.json [MORE.json ...]
 
 For each size it synthesises a catalog once (``cae-export synth``, cached under ``--work``;
@@ -8,7 +9,9 @@ smaller sizes are the first lines of the largest, since synthetic catalogs are p
 then builds each target alone and all targets together in a fresh child process per run, and
 prints one table row per run: records/s, wall time, peak RSS and the time split into load /
 render / validate / write. It also times a bare lxml writer of the same EPLAN document (no
-templates, no validation) and prints the EPLAN target's time as a multiple of it.
+templates, no validation) and prints the EPLAN target's time as a multiple of it. With
+``--imports`` it also times ``import`` of each named target's file (written once per size
+from the same catalog): the rows ``import <target>``, one process, records/s and peak RSS.
 
 Time split: CPU seconds per phase summed over the build's processes (the main process and its
 workers), so in a parallel run they add up to more than the wall time. ``load`` is reading and
@@ -38,6 +41,10 @@ sys.path[:0] = [str(REPO), str(Path(__file__).resolve().parent)]  # run from a p
 
 ALL = "all"
 BARE = "bare-eplan"
+IMPORT = "import "  # an import case: "import eplan"
+# the file a target writes for one build, which its reader imports
+IMPORT_SOURCES = {"eplan": "eplan/parts.xml", "etim-xchange": "etim/etim-xchange.json",
+                  "bmecat": "bmecat/bmecat-etim.xml"}
 
 
 # child side: one measured run per process -------------------------------------------------
@@ -99,11 +106,25 @@ def child_bare(catalog: Path, out: Path) -> dict[str, Any]:
             "phases": {}}
 
 
+def child_import(source: Path, out: Path) -> dict[str, Any]:
+    from cae_export.core.problems import Report
+    from cae_export.pipeline.importer import import_files
+    from cae_export.registry import READER_LIST
+
+    report = Report()
+    start = time.perf_counter()
+    import_files([source], out, READER_LIST, report)
+    return {"wall": time.perf_counter() - start, "ok": report.records_ok,
+            "failed": report.records_failed, "errors": len(report.errors), "phases": {}}
+
+
 def child_main(args: argparse.Namespace) -> int:
     import resource
 
     out = Path(args.out)
-    if args.case == BARE:
+    if args.case.startswith(IMPORT):
+        result = child_import(Path(args.catalog), out)
+    elif args.case == BARE:
         result = child_bare(Path(args.catalog), out)
     else:
         names = args.case.split(",")
@@ -192,6 +213,18 @@ def synthetic_catalog(size: int, largest: int, seed: int, work: Path) -> Path:
     return path
 
 
+def import_source(catalog: Path, target: str, size: int, work: Path) -> Path:
+    """The file ``target`` writes for ``catalog`` (built once per size, cached)."""
+    out = work / f"import-{target}-{size}"
+    path = out / IMPORT_SOURCES[target]
+    if not path.exists():
+        log(f"building the {target} file of {size:,} records to import")
+        subprocess.run([sys.executable, "-m", "cae_export", "build", str(catalog), "--target",
+                        target, "--out", str(out)], check=True, cwd=REPO,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return path
+
+
 def line_count(path: Path) -> int:
     with path.open("rb") as handle:
         return sum(1 for _ in handle)
@@ -217,7 +250,8 @@ def table(runs: list[Run]) -> str:
         ratio = bare.get(r.size) if r.case == "eplan" else None
         cells = [f"{r.size:,}", r.case, str(r.jobs), f"{r.rate:,.0f}", fmt_seconds(r.wall),
                  f"{r.rss_mb:.0f}",
-                 *(fmt_seconds(split[k]) if r.case != BARE else "-"
+                 *(fmt_seconds(split[k]) if r.case != BARE and not r.case.startswith(IMPORT)
+                   else "-"
                    for k in ("load", "render", "validate", "write")),
                  f"{speedup / r.wall:.2f}x" if speedup and r.jobs > 1 else "-",
                  f"{r.wall / ratio:.2f}x" if ratio else "-"]
@@ -245,6 +279,10 @@ def parent_main(args: argparse.Namespace) -> int:
         raise SystemExit(f"unknown target(s) {unknown}; registered: {', '.join(TARGETS)}")
     singles = [] if args.no_single else names
     cases = [*singles, *([",".join(names)] if len(names) > 1 and not args.no_all else [])]
+    imports = parse_list(args.imports)
+    unknown = [n for n in imports if n not in IMPORT_SOURCES]
+    if unknown:
+        raise SystemExit(f"no reader benchmark for {unknown}; known: {', '.join(IMPORT_SOURCES)}")
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     runs: list[Run] = []
@@ -262,6 +300,13 @@ def parent_main(args: argparse.Namespace) -> int:
             run.case = ALL if "," in case else case
             runs.append(run)
             save_results(runs, work)  # after every run: a long benchmark that stops keeps them
+            log(f"{'':>9}  {run.wall:8.2f} s  {run.rate:8.0f} records/s  {run.rss_mb:6.0f} MB")
+        for name in imports:
+            source = import_source(catalog, name, size, work)
+            log(f"{size:>9,} records  {IMPORT}{name} ...")
+            run = measure_run(source, IMPORT + name, 1, size, work)
+            runs.append(run)
+            save_results(runs, work)
             log(f"{'':>9}  {run.wall:8.2f} s  {run.rate:8.0f} records/s  {run.rss_mb:6.0f} MB")
     print(f"\ncae-export benchmark ({machine()}; seed {args.seed})\n")
     print(table(runs))
@@ -284,7 +329,8 @@ def merged_table(paths: list[Path]) -> int:
             run = Run(**raw)
             runs[(run.size, run.case, run.jobs)] = run
     order = {case: n for n, case in enumerate(dict.fromkeys(r.case for r in runs.values()))}
-    ordered = sorted(runs.values(), key=lambda r: (r.size, r.case == BARE, r.case == ALL,
+    ordered = sorted(runs.values(), key=lambda r: (r.size, r.case.startswith(IMPORT),
+                                                   r.case == BARE, r.case == ALL,
                                                    order[r.case], r.jobs))
     print(table(ordered))
     return 0
@@ -308,6 +354,9 @@ def main() -> int:
     parser.add_argument("--no-single", action="store_true",
                         help="skip the runs of each target alone (only all targets together)")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare EPLAN writer")
+    parser.add_argument("--imports", default="",
+                        help="also time importing these targets' files: "
+                             + ", ".join(IMPORT_SOURCES) + " (default: none)")
     parser.add_argument("--table", nargs="+", type=Path, metavar="RESULTS",
                         help="only print the table of saved results.json files (later files "
                              "replace the same size/target/jobs of earlier ones)")

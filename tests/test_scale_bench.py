@@ -70,14 +70,15 @@ def test_waiting_for_a_finish_in_worker_processes_is_not_write_time() -> None:
 def test_benchmark_script_runs_and_prints_the_table(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "run.py"), "--sizes", "20,40", "--jobs", "1",
-         "--targets", "eplan", "--work", str(tmp_path)],
+         "--targets", "eplan", "--imports", "eplan", "--work", str(tmp_path)],
         capture_output=True, text=True, timeout=300, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     rows = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
     assert rows[0].startswith("| records | target | jobs | records/s | wall s | peak RSS MB")
     body = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[1:]]
-    assert [(r[0], r[1], r[2]) for r in body] == [("20", "eplan", "1"), ("20", "bare-eplan", "1"),
-                                                  ("40", "eplan", "1"), ("40", "bare-eplan", "1")]
+    assert [(r[0], r[1], r[2]) for r in body] == [
+        ("20", "eplan", "1"), ("20", "bare-eplan", "1"), ("20", "import eplan", "1"),
+        ("40", "eplan", "1"), ("40", "bare-eplan", "1"), ("40", "import eplan", "1")]
     assert all(float(r[3].replace(",", "")) > 0 and float(r[5]) > 10 for r in body)
     assert body[0][-1].endswith("x")  # EPLAN time as a multiple of the bare writer's
     assert (tmp_path / "results.json").exists()
@@ -95,5 +96,5 @@ def test_benchmark_script_runs_and_prints_the_table(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     merged = [line for line in again.stdout.splitlines() if line.startswith("| ")]
     assert len(merged) == len(rows)
-    assert merged[:3] == rows[:3]  # the header and the 20-record rows are unchanged
-    assert merged[3] != rows[3] and merged[3].startswith("| 40 | eplan | 1 |")
+    assert merged[:4] == rows[:4]  # the header and the 20-record rows are unchanged
+    assert merged[4] != rows[4] and merged[4].startswith("| 40 | eplan | 1 |")
