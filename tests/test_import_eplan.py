@@ -240,3 +240,18 @@ def test_a_parts_document_with_entities_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "a DTD (<!DOCTYPE …>) is not accepted" in result.stderr
     assert not (tmp_path / "catalog").exists()
+
+
+def test_a_number_eplan_cannot_read_is_named_at_the_import(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "comma.xml"
+    path.write_text(FOREIGN.read_text(encoding="utf-8").replace('P_ARTICLE_WIDTH="20.2"',
+                                                                'P_ARTICLE_WIDTH="20,2"'),
+                    encoding="utf-8")
+    assert import_(path, "--out", tmp_path / "catalog") == 0
+    assert f"{path}: record EXC.EX-1004-A: field P_ARTICLE_WIDTH: '20,2' is not a number EPLAN " \
+           "reads (a period decimal): kept as read" in capsys.readouterr().err
+    assert "width" not in records(tmp_path / "catalog")["EX-1004-A"]["geometry"]
+    # the export refuses the part (the value is EPLAN's error), the other part is written
+    assert export(tmp_path / "catalog", tmp_path / "out") == 1
+    assert sorted(parts(tmp_path / "out" / PARTS)) == ["EXC.EX-2004-B"]

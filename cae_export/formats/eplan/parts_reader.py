@@ -47,6 +47,8 @@ VALUE_WITH_UNIT = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?) ?(°C)")
 FREE_PROPERTY_ATTRIBUTES = {"pos", "P_ARTICLE_FREE_DATA_DESCRIPTION", "P_ARTICLE_FREE_DATA_VALUE",
                             "P_ARTICLE_FREE_DATA_UNIT"}
 ACCESSORY_ATTRIBUTES = ["pos", "partnr", "variant", "parttype", "necessary"]
+NUMERIC_ATTRIBUTES = ("P_ARTICLE_WIDTH", "P_ARTICLE_HEIGHT", "P_ARTICLE_DEPTH", "P_ARTICLE_WEIGHT",
+                      "P_ARTICLE_PACKAGINGQUANTITY")
 # attributes whose value depends on the document's length or weight unit
 UNIT_ATTRIBUTES = {"P_ARTICLE_WIDTH", "P_ARTICLE_HEIGHT", "P_ARTICLE_DEPTH", "P_ARTICLE_WEIGHT"}
 ADDRESS_FIELDS = (("P_PART_ADDRESS_LONGNAME", "name"), ("P_PART_ADDRESS_NAME1", "name"),
@@ -237,7 +239,11 @@ class PartState:
             # kept (they are in another unit than the writer's document)
             diff = kept["attributes"]
             for name in UNIT_ATTRIBUTES:
-                diff.get("set", {}).pop(name, None)
+                if NUMBER.fullmatch((element.get(name) or "").strip()):  # else: kept as read
+                    diff.get("set", {}).pop(name, None)
+                    diff.get("was", {}).pop(name, None)
+            if not diff.get("was"):
+                diff.pop("was", None)
             if not diff.get("set"):
                 diff.pop("set", None)
             if not diff:
@@ -252,7 +258,7 @@ class PartState:
             data["passthrough"] = {PASSTHROUGH: kept}
         warnings = tuple(Problem(f"{message}: kept in passthrough.eplan only", file=self.source,
                                  record=label, field=path, severity="warning")
-                         for path, message in dropped)
+                         for path, message in dropped) + tuple(self.numbers_in(element))
         return Imported(data, record.item_number, warnings)
 
     def record_data(self, element: etree._Element, number: str) -> dict[str, Any]:
@@ -287,6 +293,18 @@ class PartState:
         self.free_properties(element, data)
         self.accessories(element, data)
         return data
+
+    def numbers_in(self, element: etree._Element) -> Iterator[Problem]:
+        """A numeric attribute whose value EPLAN cannot read (``4,5``): said at the import
+        (it is kept as read, and the EPLAN target refuses the part until it is corrected)."""
+        for name in NUMERIC_ATTRIBUTES:
+            value = element.get(name)
+            if value and value.strip() and not NUMBER.fullmatch(value.strip()):
+                yield Problem(f"{value!r} is not a number EPLAN reads (a period decimal): kept "
+                              "as read; the eplan target refuses the part until it is "
+                              "corrected", file=self.source,
+                              record=element.get("P_ARTICLE_PARTNR"), field=name,
+                              severity="warning")
 
     def commercial(self, element: etree._Element, data: dict[str, Any]) -> None:
         gtin = element.get("P_ARTICLE_IDENTCODE")
