@@ -142,6 +142,11 @@ def fitted(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]
     (``ESSENTIAL_FIELDS``) does not fit, naming it."""
     dropped: list[tuple[str, str]] = []
     for _round in range(MAX_FIT_ROUNDS):
+        try:
+            fast_record_check()(data)
+            return data, dropped  # the common case, decided by the compiled check
+        except fastjsonschema.JsonSchemaException:
+            pass
         errors = sorted(record_validator().iter_errors(data), key=lambda e: json_path(e.path))
         if not errors:
             return data, dropped

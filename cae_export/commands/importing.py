@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cae_export.commands.arguments import positive_int
+from cae_export.commands.build import default_jobs
 from cae_export.console import print_problems, print_summary, progress
 from cae_export.core.problems import Report
 from cae_export.pipeline.importer import import_files
@@ -27,6 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--update", action="store_true",
                         help="replace record files that exist with other content (default: keep "
                              "them and say so)")
+    parser.add_argument("--jobs", type=positive_int("--jobs"), default=default_jobs(),
+                        help="worker processes writing the records; the records are the same "
+                             f"for any number (default: the number of cores, here "
+                             f"{default_jobs()})")
     parser.set_defaults(func=run)
 
 
@@ -34,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     report = Report()
     with progress("importing", None) as advance:
         counts = import_files(args.files, args.out, READER_LIST, report, update=args.update,
-                              advance=advance)
+                              advance=advance, jobs=args.jobs)
     print_problems(report)
     print_summary(f"cae-export import → {args.out}", report, counts.rows())
     return 1 if report.errors else 0
