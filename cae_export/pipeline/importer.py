@@ -172,7 +172,7 @@ def import_to_lines(paths: Iterable[Path], out: Path, readers: tuple[type[Reader
     claims = LineFiles(out)
     spool = TextSpool(".jsonl")
     try:
-        lines: dict[str, str] = {}  # item number -> its line's digest, for the merge
+        lines: dict[str, bytes] = {}  # item number -> its line's digest, for the merge
         for item in _record_files(paths, readers, claims, report, advance):  # type: ignore[arg-type]
             line = jsonl_line(item.data)
             spool.write(line)
@@ -197,11 +197,12 @@ def import_to_lines(paths: Iterable[Path], out: Path, readers: tuple[type[Reader
     return counts
 
 
-def line_digest(line: str) -> str:
-    return hashlib.sha256(line.encode("utf-8")).hexdigest()
+def line_digest(line: str) -> bytes:
+    return hashlib.sha256(line.encode("utf-8")).digest()[:16]
 
 
-def existing_lines(path: Path, imported: dict[str, str], counts: ImportCounts) -> Iterator[str]:
+def existing_lines(path: Path, imported: dict[str, bytes],
+                   counts: ImportCounts) -> Iterator[str]:
     """The lines of the catalog there already that no imported product replaces."""
     with path.open(encoding="utf-8") as handle:
         for line in handle:
