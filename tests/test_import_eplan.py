@@ -112,6 +112,9 @@ def test_another_makers_parts_map_to_record_fields(tmp_path: Path) -> None:
     assert plug["downloads"] == [{"title": "Data sheet",
                                   "url": "https://www.example.com/ds/EX-1004-A.pdf"}]
     assert plug["accessories"] == [{"item_number": "EX-CODE-1"}, {"item_number": "EX-2004-B"}]
+    # the function templates' terminal numbers: four poles marked 1, 2, N, PE
+    assert plug["connection"]["poles"] == 4
+    assert plug["mechanical"]["marking"] == ["1", "2", "N", "PE"]
 
 
 def test_another_makers_parts_export_with_every_attribute_and_record(tmp_path: Path) -> None:

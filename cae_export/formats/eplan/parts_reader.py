@@ -7,8 +7,9 @@ position's part number leads back to the item it names), then one ``<part>`` at 
 dropped once read. A part maps back with the EPLAN mapping read the other way (item and
 manufacturer, multilingual descriptions per language, note, product group → kind, GTIN,
 packaging, dimensions and weight in the document's units, documents, coding, pin count,
-connection method, contact type, material, operating temperatures, ETIM/ECLASS/UNSPSC and the
-plain-text free properties). The rest is the difference between the part as read and the
+connection method, contact type, material, operating temperatures, ETIM/ECLASS/UNSPSC, the
+plain-text free properties, and poles, markings and connection points from the function
+templates). The rest is the difference between the part as read and the
 part the writer builds from that record, kept in ``passthrough.eplan`` (``passthrough``).
 """
 
@@ -292,7 +293,28 @@ class PartState:
         self.documents(element, data)
         self.free_properties(element, data)
         self.accessories(element, data)
+        self.pins(element, data)
         return data
+
+    def pins(self, element: etree._Element, data: dict[str, Any]) -> None:
+        """Poles and their markings from the function templates of the first variant: one
+        pole per template with a terminal number (its connection points: the lines of its
+        connection designation); markings other than 1, 2, 3, … become the record's."""
+        variant = element.find("variant")
+        templates = [t for t in variant.findall("functiontemplate") if t.get("terminalNr")] \
+            if variant is not None else []
+        if not templates:
+            return
+        designations = [t.get("terminalNr", "") for t in templates]
+        poles = data.get("connection", {}).get("poles") or len(designations)
+        put(data, "connection.poles", poles)
+        if len(designations) == poles and designations != [str(n) for n in
+                                                             range(1, poles + 1)]:
+            put(data, "mechanical.marking", designations)
+        points = len((templates[0].get("connectionDesignation") or "").split("\n"))
+        if points > 1 and all(len((t.get("connectionDesignation") or "").split("\n")) == points
+                              for t in templates):
+            put(data, "connection.connection_points", poles * points)
 
     def numbers_in(self, element: etree._Element) -> Iterator[Problem]:
         """A numeric attribute whose value EPLAN cannot read (``4,5``): said at the import
