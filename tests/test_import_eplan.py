@@ -258,3 +258,33 @@ def test_a_number_eplan_cannot_read_is_named_at_the_import(
     # the export refuses the part (the value is EPLAN's error), the other part is written
     assert export(tmp_path / "catalog", tmp_path / "out") == 1
     assert sorted(parts(tmp_path / "out" / PARTS)) == ["EXC.EX-2004-B"]
+
+
+def test_another_makers_edz_exports_its_part_again(tmp_path: Path) -> None:
+    assert import_(foreign_package(tmp_path), "--out", tmp_path / "catalog") == 0
+    assert export(tmp_path / "catalog", tmp_path / "out", "edz") == 0
+    package = tmp_path / "out" / "edz" / "EXC.EX-1004-A.edz"
+    assert run_cli("validate", package).returncode == 0
+    _names, contents = edz.archive_entries(package)
+    part = etree.fromstring(contents["items/partxml/EXC.EX-1004-A.part.xml"], safe_parser())
+    written = part.find("part")
+    source = parts(FOREIGN)["EXC.EX-1004-A"]
+    assert written.get("P_ARTICLE_PICTUREFILE") == r"$(MD_IMG)\EXC\EX-1004-A.png"
+    assert written.get("P_ARTICLE_DESCR1") == source.get("P_ARTICLE_DESCR1")
+    assert children_xml(written) == children_xml(source)
+
+
+def test_synthetic_edz_round_trip_is_byte_identical(tmp_path: Path) -> None:
+    lines = tmp_path / "catalog.jsonl"
+    with lines.open("w", encoding="utf-8") as handle:
+        for data in synthesize(load_bases(CATALOG), 1000, seed=19):
+            handle.write(jsonl_line(data))
+    assert main(["convert", str(lines), str(tmp_path / "synthetic")]) == 0
+    assert export(tmp_path / "synthetic", tmp_path / "a", "edz", "--jobs", "2") == 0
+    packages = sorted((tmp_path / "a" / "edz").glob("*.edz"))
+    assert len(packages) == 1000
+    assert import_(*packages, "--out", tmp_path / "imported") == 0
+    assert export(tmp_path / "imported", tmp_path / "b", "edz", "--jobs", "2") == 0
+    again = sorted((tmp_path / "b" / "edz").glob("*.edz"))
+    assert [p.name for p in again] == [p.name for p in packages]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(packages, again, strict=True))

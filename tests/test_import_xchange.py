@@ -209,3 +209,32 @@ def test_an_edited_record_keeps_the_added_facts_but_its_own_values_win(
                                              "the xChange standard "
     assert english["ProductMarketingText"] == "A great product to have"  # added: still kept
     assert product["Legislation"]["RohsIndicator"] == "exempt"
+
+
+FOREIGN = Path(__file__).parent / "fixtures" / "foreign" / "xchange-other-maker.json"
+
+
+def test_another_makers_catalogue_maps_and_exports_every_fact(tmp_path: Path) -> None:
+    assert import_(FOREIGN, "--out", tmp_path / "catalog") == 0
+    plug = records(tmp_path / "catalog")["EX-1004-A"]
+    assert plug["manufacturer"] == {"name": "Example Connectors AG", "short_name": "EXC"}
+    # three languages; de-AT is the file's own tag for German, kept for the writer
+    assert plug["description"] == {"en": "Plug, 4-pole, 2.5 mm², grey",
+                                   "de": "Stecker, 4-polig, 2,5 mm², grau",
+                                   "fr": "Fiche, 4 pôles, 2,5 mm², gris"}
+    assert plug["passthrough"]["xchange"]["languages"] == {"de": "de-AT"}
+    assert plug["url"] == "https://www.example.com/p/EX-1004-A"
+    assert plug["counterparts"] == [{"item_number": "EX-2004-B"}]
+    assert plug["accessories"] == [{"item_number": "EX-CODE-1"}]
+    assert plug["geometry"]["width"] == {"value": 20.2, "unit": "mm"}
+    assert [f["code"] for f in plug["classification"]["etim"][0]["features"]] == \
+        ["EF000008", "EF900001", "EF900008", "EF900004", "EF900006", "EFI00229"]
+    out = export(tmp_path / "catalog", tmp_path / "out", "--validity-start", "2026-03-01")
+    written = json.loads(out.read_text(encoding="utf-8"))
+    source = json.loads(FOREIGN.read_text(encoding="utf-8"))
+    assert canonical({**written, "CatalogueId": "-"}) == canonical({**source, "CatalogueId": "-"})
+    if OFFICIAL_SCHEMA.is_file():
+        schema = json.loads(OFFICIAL_SCHEMA.read_text(encoding="utf-8"))
+        validator = jsonschema.Draft202012Validator(
+            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        assert [e.message for e in validator.iter_errors(written)] == []
