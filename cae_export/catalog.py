@@ -61,18 +61,20 @@ def load_yaml_text(text: str, source: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise RecordError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=source,
-                          line=line) from None
+                          line=line, rule="record.syntax") from None
 
 
 def load_record_file(path: Path) -> Record:
     try:
         text = read_capped(path, MAX_RECORD_BYTES, "the record file").decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RecordError(f"not UTF-8 (byte {exc.start})", file=str(path)) from None
+        raise RecordError(f"not UTF-8 (byte {exc.start})", file=str(path),
+                          rule="record.syntax") from None
     except InputTooLarge as exc:
-        raise RecordError(str(exc), file=str(path)) from None
+        raise RecordError(str(exc), file=str(path), rule="record.syntax") from None
     except OSError as exc:
-        raise RecordError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+        raise RecordError(f"cannot read: {exc.strerror or exc}", file=str(path),
+                          rule="record.syntax") from None
     data = load_yaml_text(text, str(path))
     return Record.from_data(data, str(path))
 
@@ -221,12 +223,14 @@ def load_jsonl_line(text: str, file: str, line: int) -> Record | Problem:
     try:
         data = decode_json(text)
     except JsonRefused as exc:
-        return Problem(f"not valid JSON: {exc}", file=file, line=line, field=exc.field)
+        return Problem(f"not valid JSON: {exc}", file=file, line=line, field=exc.field,
+                       rule="record.syntax")
     try:
         return Record.from_data(data, f"{file}:{line}")
     except RecordError as exc:
         p = exc.problem
-        return Problem(p.message, file=file, line=line, record=p.record, field=p.field)
+        return Problem(p.message, file=file, line=line, record=p.record, field=p.field,
+                       rule=p.rule)
 
 
 def iter_jsonl_pending(path: Path) -> Iterator[PendingRecord | Problem]:

@@ -155,12 +155,14 @@ def fitted(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]
             if not path or path[0] in ESSENTIAL_FIELDS:
                 raise RecordError(readable_message(error), field=json_path(path),
                                   record=data.get("item_number") if isinstance(
-                                      data.get("item_number"), str) else None)
+                                      data.get("item_number"), str) else None,
+                                  rule="record.schema")
         error = errors[0]
         path = list(error.absolute_path)
         dropped.append((json_path(path), readable_message(error)))
         _remove(data, path)
-    raise RecordError("the mapped record does not fit the record schema", field="(record)")
+    raise RecordError("the mapped record does not fit the record schema", field="(record)",
+                      rule="record.schema")
 
 
 def _remove(data: Any, path: list[Any]) -> None:
@@ -198,7 +200,7 @@ class Record:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             item = data.get("item_number") if isinstance(data, dict) else None
             raise RecordError(message + more, field=field, record=item if isinstance(item, str) else None,
-                              file=source or None)
+                              file=source or None, rule="record.schema")
         return cls(data, source)
 
     # identity -----------------------------------------------------------------------------

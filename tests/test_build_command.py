@@ -24,9 +24,10 @@ def test_build_bundled_catalog_writes_every_target(tmp_path: Path, cli) -> None:
         "etim/etim-features.xlsx", "etim/etim-xchange.json",
         "markers/markers.csv", "markers/markers.pdf", "markers/markers.svg",
         "markers/markers.xlsx",
+        "report.html", "report.json",
     ]
     assert "records ok" in result.stdout
-    assert re.search(r"files written\W+13\b", result.stdout), result.stdout
+    assert re.search(r"files written\W+15\b", result.stdout), result.stdout
 
 
 def test_build_from_repo_root_uses_the_bundled_catalog(tmp_path: Path, cli) -> None:

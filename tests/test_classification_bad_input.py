@@ -13,7 +13,8 @@ from test_classification_targets import ITEM, MODEL, all_files, build, copy_cata
 from cae_export.core.problems import RecordError
 from cae_export.formats.etim.classification import convert
 
-OUTPUTS = ["eclass/eclass-properties.xlsx", "etim/etim-features.xlsx", "etim/etim-xchange.json"]
+OUTPUTS = ["eclass/eclass-properties.xlsx", "etim/etim-features.xlsx", "etim/etim-xchange.json",
+           "report.html", "report.json"]
 
 
 def exported_items(out: Path) -> list[str]:

@@ -101,7 +101,7 @@ def with_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_build_writes_the_three_files(plain: Path) -> None:
     assert all_files(plain) == ["eclass/eclass-properties.xlsx", "etim/etim-features.xlsx",
-                                "etim/etim-xchange.json"]
+                                "etim/etim-xchange.json", "report.html", "report.json"]
 
 
 def test_etim_workbook_without_model(plain: Path) -> None:

@@ -184,7 +184,7 @@ def test_bad_lines_in_a_parallel_build_are_named_and_leave_only_finished_files(
     # the 98 good records are written; no temporary file is left beside them
     assert sorted(tree(out)) == ["eplan/parts.xml", "markers/markers.csv",
                                  "markers/markers.pdf", "markers/markers.svg",
-                                 "markers/markers.xlsx"]
+                                 "markers/markers.xlsx", "report.html", "report.json"]
     assert (out / "eplan" / "parts.xml").read_text(encoding="utf-8").count("<part ") == 98
 
 

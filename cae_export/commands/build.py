@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 from cae_export.catalog import catalog_files, iter_pending
+from cae_export.check.record_rules import record_checks
+from cae_export.check.report import QualityReport
 from cae_export.commands.arguments import positive_int
 from cae_export.console import print_problems, print_summary, progress
 from cae_export.core.problems import Report
@@ -46,10 +48,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "(default: catalog/)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help="output folder (default: out/)")
-    parser.add_argument("--target", type=target_list, default=None,
-                        help="comma-separated targets (default: all): " + ", ".join(TARGETS))
     parser.add_argument("--per-part", action="store_true",
                         help="also write one document per part where the target supports it")
+    add_render_options(parser)
+    parser.set_defaults(func=run)
+
+
+def add_render_options(parser: argparse.ArgumentParser) -> None:
+    """The options that decide what each target makes of a record (build and check)."""
+    parser.add_argument("--target", type=target_list, default=None,
+                        help="comma-separated targets (default: all): " + ", ".join(TARGETS))
     parser.add_argument("--etim-model", type=Path, default=None,
                         help="ETIM classification release (official CSV layout: folder or zip)")
     parser.add_argument("--jobs", type=positive_int("--jobs"), default=default_jobs(),
@@ -74,7 +82,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="bmecat: T_NEW_CATALOG (catalog: prices from --prices, else the "
                              "ones an import kept) or T_NEW_PRODUCTDATA (productdata); auto "
                              "(default): catalog when --prices is given")
-    parser.set_defaults(func=run)
 
 
 def iso_date(text: str) -> str:
@@ -84,21 +91,46 @@ def iso_date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
 
 
+def render_options(args: argparse.Namespace) -> BuildOptions:
+    return BuildOptions(per_part=getattr(args, "per_part", False), etim_model=args.etim_model,
+                        jobs=args.jobs, validity_start=args.validity_start,
+                        allow_formula_text=args.allow_formula_text,
+                        bmecat_header=args.bmecat_header, prices=args.prices,
+                        bmecat_transaction=args.bmecat_transaction)
+
+
+def catalog_size(catalog: Path) -> int | None:
+    """Records in a catalog folder, for the progress bar (a JSON Lines file: unknown)."""
+    if not catalog.exists():
+        raise FileNotFoundError(2, "catalog not found", str(catalog))
+    return len(catalog_files(catalog)) if catalog.is_dir() else None
+
+
 def run(args: argparse.Namespace) -> int:
-    if not args.catalog.exists():
-        raise FileNotFoundError(2, "catalog not found", str(args.catalog))
+    total = catalog_size(args.catalog)
     names = args.target or list(TARGETS)
-    classes = [TARGETS[n] for n in names]
-    options = BuildOptions(per_part=args.per_part, etim_model=args.etim_model, jobs=args.jobs,
-                           validity_start=args.validity_start,
-                           allow_formula_text=args.allow_formula_text,
-                           bmecat_header=args.bmecat_header, prices=args.prices,
-                           bmecat_transaction=args.bmecat_transaction)
+    options = render_options(args)
     report = Report()
-    total = len(catalog_files(args.catalog)) if args.catalog.is_dir() else None
-    with progress("building", total) as advance:
-        # Records are loaded where they are rendered: in the workers of a parallel build.
-        run_build(iter_pending(args.catalog), classes, args.out, options, report, advance)
+    # the quality report of what is built is committed with the build's files
+    quality = QualityReport(names, str(args.catalog),
+                            str(args.etim_model) if args.etim_model else None)
+    try:
+        with progress("building", total) as advance:
+            # Records are loaded where they are rendered: in the workers of a parallel build.
+            run_build(iter_pending(args.catalog), [TARGETS[n] for n in names], args.out,
+                      options, report, advance, quality=quality, record_checks=record_checks)
+        summary = quality_line(quality, report, args.out)
+    finally:
+        quality.close()
     print_problems(report)
-    print_summary(f"cae-export build → {args.out} ({', '.join(names)})", report)
+    print_summary(f"cae-export build → {args.out} ({', '.join(names)})", report,
+                  [("quality report", summary)])
     return 1 if report.errors else 0
+
+
+def quality_line(quality: QualityReport, report: Report, out: Path) -> str:
+    """``out/report.html (2 errors, 5 warnings)``, for the summary."""
+    if not quality.count:
+        return "not written"
+    counts = quality.counts
+    return f"{out / 'report.html'} ({counts['error']} errors, {counts['warning']} warnings)"

@@ -45,6 +45,10 @@ class Problem:
     field: str | None = None
     line: int | None = None
     severity: str = "error"  # "error" fails the record, "warning" only reports
+    # the check rule it breaks (``bmecat.length``; see cae_export/check/rules.py) and, where a
+    # receiver would name one, the element path in the target's file
+    rule: str | None = None
+    path: str | None = None
     # set for a fault of the program itself (not of the data): where it happened
     traceback: str | None = dataclasses.field(default=None, compare=False, repr=False)
 
@@ -73,15 +77,16 @@ class RecordError(Exception):
     """An expected, reportable failure for one record (never shown as a traceback)."""
 
     def __init__(self, message: str, *, field: str | None = None, record: str | None = None,
-                 file: str | None = None, line: int | None = None) -> None:
+                 file: str | None = None, line: int | None = None, rule: str | None = None,
+                 path: str | None = None) -> None:
         super().__init__(message)
-        self.problem = Problem(message, file=file, record=record, field=field, line=line)
+        self.problem = Problem(message, file=file, record=record, field=field, line=line,
+                               rule=rule, path=path)
 
     def with_context(self, *, record: str | None = None, file: str | None = None) -> RecordError:
         p = self.problem
-        err = RecordError(p.message, field=p.field, record=p.record or record,
-                          file=p.file or file, line=p.line)
-        return err
+        return RecordError(p.message, field=p.field, record=p.record or record,
+                           file=p.file or file, line=p.line, rule=p.rule, path=p.path)
 
 
 class OutputInvalid(Exception):

@@ -20,12 +20,14 @@ back in catalog order, so the outputs are byte-identical to a one-process build.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cae_export.catalog import PendingRecord
 from cae_export.core.outputs import FileSet, OutputFolder
@@ -38,6 +40,30 @@ from cae_export.record import Record
 
 ProgressHook = Callable[[int], None]
 CatalogItem = Record | Problem | PendingRecord
+# the record-level rules of the quality report (a module-level function: workers receive it)
+RecordChecks = Callable[[Record], tuple[Problem, ...]]
+# a finding and the targets it is for (empty: every target)
+Finding = tuple[Problem, tuple[str, ...]]
+
+
+class QualitySink(Protocol):
+    """Where the quality report collects what the build found, record by record, and how it
+    is written next to the build's files."""
+
+    def start(self, targets: list[str]) -> None:
+        """The targets of this build (after the ones that cannot run were left out)."""
+
+    def add_record(self, record: Record, findings: list[Finding], facts: dict[str, Any],
+                   reported: list[Problem]) -> None:
+        """``reported``: the build report's problems of this record (all in ``findings``)."""
+
+    def add_unreadable(self, problem: Problem) -> None:
+        ...
+
+    def write(self, stage: Path, report: Report) -> tuple[str, ...]:
+        """Write the report files into ``stage`` (laid out as the output folder); return
+        their names. Raise OutputInvalid or OSError when they cannot be written."""
+        ...
 
 # A parallel build ships records to the workers in chunks (fewer, larger messages) and keeps
 # only a few chunks per worker in flight, so memory stays flat however large the catalog.
@@ -54,6 +80,10 @@ class BuildPlan:
     options: BuildOptions
     target_contexts: tuple[Any, ...]
     view_contexts: tuple[Any, ...]
+    # a check without output: the targets' fragments are not kept, only their refusals
+    dry: bool = False
+    # set when the build keeps a quality report: the record-level rules
+    record_checks: RecordChecks | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +91,7 @@ class ViewOutcome:
     failed: bool = False          # the targets using the view carry the problem
     claim: str | None = None
     findings: Findings = field(default_factory=Findings)
+    facts: Any = None             # for the quality report
 
 
 @dataclass(frozen=True)
@@ -69,6 +100,7 @@ class RecordOutcome:
 
     views: tuple[ViewOutcome, ...]
     results: tuple[Any, ...]
+    checks: tuple[Finding, ...] = ()  # the quality report's rules (when it is kept)
 
 
 def views_of(classes: Iterable[type[Target]]) -> tuple[type[View], ...]:
@@ -77,7 +109,8 @@ def views_of(classes: Iterable[type[Target]]) -> tuple[type[View], ...]:
 
 
 def make_plan(classes: list[type[Target]], options: BuildOptions,
-              report: Report | None = None) -> BuildPlan:
+              report: Report | None = None, *, dry: bool = False,
+              record_checks: RecordChecks | None = None) -> BuildPlan:
     """Every target's and view's per-build context; with a ``report``, each target says what
     it found in its side inputs, and one that cannot work with them is left out."""
     contexts = [(cls, cls.prepare(options)) for cls in classes]
@@ -87,22 +120,26 @@ def make_plan(classes: list[type[Target]], options: BuildOptions,
     kept = [cls for cls, _ in contexts]
     views = views_of(kept)
     return BuildPlan(tuple(kept), views, options, tuple(context for _, context in contexts),
-                     tuple(view.prepare(options) for view in views))
+                     tuple(view.prepare(options) for view in views), dry, record_checks)
 
 
 def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_dir: Path,
-              options: BuildOptions, report: Report, progress: ProgressHook | None = None) -> None:
-    """Drive every target over the catalog in one streaming pass (see the module docstring)."""
+              options: BuildOptions, report: Report, progress: ProgressHook | None = None, *,
+              quality: QualitySink | None = None,
+              record_checks: RecordChecks | None = None) -> BuildPlan:
+    """Drive every target over the catalog in one streaming pass (see the module docstring).
+    With ``quality``, every record's findings (and ``record_checks``'s) go to it too.
+    Returns the plan (which targets were built)."""
     timings = timings_of(report)
-    with active(timings), timings.measure("prepare"):
-        plan = make_plan(classes, options, report)
-        for view, context in zip(plan.views, plan.view_contexts, strict=True):
-            view.announce(context, report)
+    plan = _announced_plan(classes, options, report, timings, dry=False,
+                           record_checks=record_checks if quality is not None else None)
     with OutputFolder(out_dir) as folder:
+        if quality is not None:  # its spool goes in the work folder, as the targets' do
+            quality.start([cls.name for cls in plan.targets])
         executor = executor_for(options.jobs, folder.temp_dir)
         targets = [cls(folder.stage(cls.name), options, report, context, executor)
                    for cls, context in zip(plan.targets, plan.target_contexts, strict=True)]
-        merge = Merge(plan, targets, report, timings, folder)
+        merge = Merge(plan, targets, report, timings, folder, quality)
         try:
             rendered = _rendered(records, plan, executor, timings)
             # closing() stops handing out work however the loop ends
@@ -120,7 +157,64 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
             raise
         finally:
             executor.close()
-        report.files_written += folder.commit(_file_sets(finished, merge, report))
+        sets = _file_sets(finished, merge, report)
+        if quality is not None and sets:
+            sets += _quality_set(quality, folder, report)
+        report.files_written += folder.commit(sets)
+    return plan
+
+
+def _quality_set(quality: QualitySink, folder: OutputFolder, report: Report) -> list[FileSet]:
+    """The quality report of what this build puts in place, committed with its files (a
+    build that puts nothing in place keeps the earlier report with the earlier files)."""
+    stage = folder.stage("report")
+    try:
+        return [FileSet("report", stage, quality.write(stage, report))]
+    except OutputInvalid as exc:
+        report.error(OutputInvalid(folder.public(exc.path), exc.details).problem(
+            "quality report: "))
+    except OSError as exc:
+        report.error(Problem(f"quality report: cannot write: {exc.strerror or exc}",
+                             file=folder.public(str(exc.filename or stage))))
+    return []
+
+
+def run_check(records: Iterable[CatalogItem], classes: list[type[Target]],
+              options: BuildOptions, report: Report, quality: QualitySink,
+              record_checks: RecordChecks, progress: ProgressHook | None = None) -> BuildPlan:
+    """Every rule of a build over the catalog, without writing any target's files: each
+    record is loaded, derived and rendered (in workers, as a build), its claims checked, and
+    what it got goes to ``quality``. Returns the plan (which targets were checked)."""
+    timings = timings_of(report)
+    plan = _announced_plan(classes, options, report, timings, dry=True,
+                           record_checks=record_checks)
+    quality.start([cls.name for cls in plan.targets])
+    with tempfile.TemporaryDirectory(prefix="cae-export-check-") as temp:
+        executor = executor_for(options.jobs, Path(temp))
+        merge = Merge(plan, [], report, timings, None, quality)
+        try:
+            rendered = _rendered(records, plan, executor, timings)
+            with active(timings), contextlib.closing(rendered):
+                for item, outcome in rendered:
+                    if progress:
+                        progress(1)
+                    merge.add(item, outcome)
+        except BaseException:
+            executor.terminate()
+            raise
+        finally:
+            executor.close()
+    return plan
+
+
+def _announced_plan(classes: list[type[Target]], options: BuildOptions, report: Report,
+                    timings: Timings, *, dry: bool,
+                    record_checks: RecordChecks | None) -> BuildPlan:
+    with active(timings), timings.measure("prepare"):
+        plan = make_plan(classes, options, report, dry=dry, record_checks=record_checks)
+        for view, context in zip(plan.views, plan.view_contexts, strict=True):
+            view.announce(context, report)
+    return plan
 
 
 def _file_sets(finished: list[Target], merge: Merge, report: Report) -> list[FileSet]:
@@ -191,7 +285,9 @@ def render_record(plan: BuildPlan, record: Record) -> RecordOutcome:
             views.append(ViewOutcome(failed=True))
             continue
         derived[view] = value
-        views.append(ViewOutcome(claim=view.claim(value), findings=view.findings(record, value)))
+        facts = view.facts(record, value) if plan.record_checks is not None else None
+        views.append(ViewOutcome(claim=view.claim(value), findings=view.findings(record, value),
+                                 facts=facts))
     results: list[Any] = []
     for cls, context in zip(plan.targets, plan.target_contexts, strict=True):
         failed = next((failures[v] for v in cls.views if v in failures), None)
@@ -205,13 +301,37 @@ def render_record(plan: BuildPlan, record: Record) -> RecordOutcome:
             results.append(_refused(cls, exc.problem, record))
         except Exception as exc:  # a fault for this record only: the others go on
             results.append(_refused(cls, internal_problem(exc, "rendering"), record))
-    return RecordOutcome(tuple(views), tuple(results))
+    if plan.dry:  # only the refusals matter
+        results = [r if isinstance(r, Problem) else None for r in results]
+    checks = () if plan.record_checks is None else quality_checks(plan, record)
+    return RecordOutcome(tuple(views), tuple(results), checks)
+
+
+def quality_checks(plan: BuildPlan, record: Record) -> tuple[Finding, ...]:
+    """The record-level rules (for every target) and each target's own."""
+    assert plan.record_checks is not None
+    found: list[Finding] = [(p, ()) for p in plan.record_checks(record)]
+    for cls, context in zip(plan.targets, plan.target_contexts, strict=True):
+        try:
+            found += [(p, (cls.name,)) for p in cls.checks(record, context)]
+        except Exception as exc:  # a fault in one rule: reported, the others go on
+            found.append((internal_problem(exc, f"checking the {cls.name} rules"), (cls.name,)))
+    return tuple(found)
 
 
 def _refused(cls: type[Target], p: Problem, record: Record) -> Problem:
     return Problem(f"{cls.name}: {p.message}", file=p.file or record.source or None,
                    record=p.record or record.item_number, field=p.field, line=p.line,
-                   traceback=p.traceback)
+                   traceback=p.traceback, rule=p.rule, path=p.path)
+
+
+def _unprefixed(problem: Problem, target: str) -> Problem:
+    """A refusal as the quality report keeps it: the target is its own column there, so the
+    same refusal by two targets sharing a view (EPLAN and EDZ) is one finding."""
+    prefix = f"{target}: "
+    if not problem.message.startswith(prefix):
+        return problem
+    return dataclasses.replace(problem, message=problem.message[len(prefix):])
 
 
 def _load(item: CatalogItem) -> Record | Problem:
@@ -307,21 +427,28 @@ def _render_chunk(plan: BuildPlan, chunk: list[CatalogItem]) -> ChunkResult:
 # merge ---------------------------------------------------------------------------------------
 
 class Merge:
-    """The main process's side of each record: claims, findings, every target's ``add``."""
+    """The main process's side of each record: claims, findings, every target's ``add``; in a
+    dry run (a check) no target is added to, only the refusals count. With a quality sink,
+    every record's findings go to it too, each tied to the targets it is for."""
 
     def __init__(self, plan: BuildPlan, targets: list[Target], report: Report,
-                 timings: Timings, folder: OutputFolder) -> None:
+                 timings: Timings, folder: OutputFolder | None,
+                 quality: QualitySink | None = None) -> None:
         self.plan = plan
         self.folder = folder
-        self.targets = targets
+        self.targets = {target.name: target for target in targets}
         self.report = report
         self.timings = timings
+        self.quality = quality
         # per view: claimed key -> the record that claimed it (item number and file)
         self.claims: dict[type[View], dict[str, str]] = {view: {} for view in plan.views}
         # per target: the records it took (none: its earlier files are kept)
-        self.added: dict[str, int] = {target.name: 0 for target in targets}
+        self.added: dict[str, int] = {cls.name: 0 for cls in plan.targets}
         # targets that could not write (a full disk): they take nothing more, write nothing
         self.broken: set[str] = set()
+        # per view: the targets that use it
+        self.users = {view: tuple(cls.name for cls in plan.targets if view in cls.views)
+                      for view in plan.views}
 
     def add(self, item: Record | Problem, outcome: RecordOutcome | None) -> None:
         """Stream one record's fragments into the targets and count it."""
@@ -329,28 +456,47 @@ class Merge:
         if isinstance(item, Problem) or outcome is None:
             if isinstance(item, Problem):
                 report.error(item)
+                if self.quality is not None:
+                    self.quality.add_unreadable(item)
             report.records_failed += 1
             return
+        found: list[Finding] = []
+        start = len(report.problems)
         with self.timings.measure("add"):
-            blocked = self._check_views(item, outcome.views)
+            blocked = self._check_views(item, outcome.views, found)
             failed = bool(blocked)
-            for target, result in zip(self.targets, outcome.results, strict=True):
-                if blocked.intersection(target.views) or target.name in self.broken:
+            for cls, result in zip(self.plan.targets, outcome.results, strict=True):
+                if blocked.intersection(cls.views) or cls.name in self.broken:
                     continue
                 if isinstance(result, Problem):
                     report.error(result)
+                    found.append((_unprefixed(result, cls.name), (cls.name,)))
                     failed = True
                     continue
+                if self.plan.dry:
+                    self.added[cls.name] += 1
+                    continue
                 reported = len(report.problems)
-                self._add(target, item, result)
+                self._add(self.targets[cls.name], item, result)
                 # a target may still refuse the record while adding it
-                refused = any(p.severity == "error" for p in report.problems[reported:])
-                self.added[target.name] += not refused
+                said = report.problems[reported:]
+                found += [(_unprefixed(p, cls.name), (cls.name,)) for p in said]
+                refused = any(p.severity == "error" for p in said)
+                self.added[cls.name] += not refused
                 failed |= refused
         if failed:
             report.records_failed += 1
         else:
             report.records_ok += 1
+        if self.quality is not None:
+            facts: dict[str, Any] = {}
+            for view, o in zip(self.plan.views, outcome.views, strict=True):
+                if o.facts is not None:
+                    facts[view.name] = o.facts
+                    # a view's own findings for the report are for the targets using it
+                    found += [(p, self.users[view]) for p in o.facts.get("findings", ())]
+            self.quality.add_record(item, found + list(outcome.checks), facts,
+                                    report.problems[start:])
 
     def _add(self, target: Target, record: Record, result: Any) -> None:
         try:
@@ -359,6 +505,7 @@ class Merge:
             self.report.error(_refused(type(target), exc.problem, record))
         except OSError as exc:  # a full disk, say: the target's set cannot be complete
             self.broken.add(target.name)
+            assert self.folder is not None
             name = self.folder.public(str(exc.filename)) if exc.filename else str(self.folder.work)
             self.report.error(Problem(f"{target.name}: cannot write: {exc.strerror or exc}; "
                                       "its earlier files are kept", file=name))
@@ -366,20 +513,24 @@ class Merge:
         except Exception as exc:
             self.report.error(_refused(type(target), internal_problem(exc, "adding it"), record))
 
-    def _check_views(self, record: Record, outcomes: tuple[ViewOutcome, ...]) -> set[type[View]]:
+    def _check_views(self, record: Record, outcomes: tuple[ViewOutcome, ...],
+                     found: list[Finding]) -> set[type[View]]:
         """Claim each view's key; report findings once. The views whose key was taken."""
         blocked: set[type[View]] = set()
         for view, outcome in zip(self.plan.views, outcomes, strict=True):
             if outcome.failed:
                 continue
+            users = self.users[view]
             if outcome.claim is not None:
                 claimed = self.claims[view]
                 first = claimed.get(outcome.claim)
                 if first is not None:
-                    users = ", ".join(t.name for t in self.targets if view in t.views)
-                    self.report.error(Problem(f"{view.clash(outcome.claim, first)} (left out of "
-                                              f"{users})", file=record.source or None,
-                                              record=record.item_number, field=view.claim_field))
+                    clash = Problem(f"{view.clash(outcome.claim, first)} (left out of "
+                                    f"{', '.join(users)})", file=record.source or None,
+                                    record=record.item_number, field=view.claim_field,
+                                    rule=view.clash_rule)
+                    self.report.error(clash)
+                    found.append((clash, users))
                     blocked.add(view)
                     continue
                 claimed[outcome.claim] = (f"{record.item_number} ({record.source})"
@@ -388,4 +539,5 @@ class Merge:
                 self.report.note(note)
             for warning in outcome.findings.warnings:
                 self.report.error(warning)
+                found.append((warning, users))
         return blocked

@@ -36,8 +36,9 @@ class View(ABC):
     """A per-record derivation shared by targets; only class methods (nothing per instance)."""
 
     name: ClassVar[str]
-    # the record field a clash of claimed keys is reported on
+    # the record field a clash of claimed keys is reported on, and the check rule it breaks
     claim_field: ClassVar[str] = "item_number"
+    clash_rule: ClassVar[str] = "record.duplicate"
 
     @classmethod
     def prepare(cls, options: BuildOptions) -> Any:
@@ -66,6 +67,13 @@ class View(ABC):
     @classmethod
     def findings(cls, record: Record, value: Any) -> Findings:
         return Findings()
+
+    @classmethod
+    def facts(cls, record: Record, value: Any) -> Any:
+        """What the quality report shows of the view (ETIM completeness), or None: a mapping
+        whose ``findings`` (Problems) are for the targets using the view. Computed only when
+        the build keeps a quality report (picklable)."""
+        return None
 
 
 Derived = dict[type[View], Any]
@@ -105,6 +113,12 @@ class Target(ABC):
     def render(cls, record: Record, derived: Derived, options: BuildOptions, context: Any) -> Any:
         """Turn one record (and the views it asked for) into this target's fragment.
         Raise RecordError for bad data."""
+
+    @classmethod
+    def checks(cls, record: Record, context: Any) -> tuple[Problem, ...]:
+        """The quality report's findings on what this target (or its receiver) needs of the
+        record beyond what ``render`` refuses: warnings and infos, each with its rule id."""
+        return ()
 
     @abstractmethod
     def add(self, record: Record, rendered: Any) -> None:

@@ -15,8 +15,9 @@ from typing import Any, ClassVar
 
 from cae_export.core.atomic import atomic_output
 from cae_export.core.filenames import portable_name
-from cae_export.core.problems import RecordError
+from cae_export.core.problems import Problem, RecordError
 from cae_export.core.timings import measure, timings_of
+from cae_export.formats.eplan.checks import part_checks
 from cae_export.formats.eplan.edz import Item, edz_bytes, edz_errors, manifest_xml, package_key
 from cae_export.formats.eplan.view import PartView, RenderedPart, single_part_document
 from cae_export.formats.eplan.xml import document_chunks
@@ -46,6 +47,10 @@ class EdzTarget(Target):
         self.files = 0
 
     @classmethod
+    def checks(cls, record: Record, context: Any) -> tuple[Problem, ...]:
+        return part_checks(record)
+
+    @classmethod
     def render(cls, record: Record, derived: Derived, options: Any, context: Any) -> EdzPackage:
         return build_package(derived[PartView])
 
@@ -70,7 +75,8 @@ def build_package(rendered: RenderedPart) -> EdzPackage:
         errors = edz_errors(data)
     if errors:
         raise RecordError(f"EDZ package {rendered.part_number} refused: "
-                          + "; ".join(errors[:MAX_REPORTED_ERRORS]), record=rendered.item_number)
+                          + "; ".join(errors[:MAX_REPORTED_ERRORS]), record=rendered.item_number,
+                          rule="edz.package")
     return EdzPackage(rendered.part_number, data)
 
 

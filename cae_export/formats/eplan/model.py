@@ -105,10 +105,10 @@ def checked_text(text: str, field_path: str, max_length: int | None = None) -> s
     bad = xml_illegal_character(text)
     if bad is not None:
         raise RecordError(f"character U+{ord(bad):04X} cannot be written to XML",
-                          field=field_path)
+                          field=field_path, rule="eplan.character")
     if max_length is not None and eplan_length(text) > max_length:
         raise RecordError(f"{eplan_length(text)} characters, EPLAN allows at most {max_length}",
-                          field=field_path)
+                          field=field_path, rule="eplan.field-length")
     return text
 
 
@@ -148,7 +148,8 @@ def multilingual(texts: dict[str, str], field_path: str, max_length: int | None 
         code = languages.get(lang)
         if code is None:
             raise RecordError(f"language {lang!r} has no EPLAN language code "
-                              f"(add it to {MAPPING_FILE.name}: languages)", field=path)
+                              f"(add it to {MAPPING_FILE.name}: languages)", field=path,
+                              rule="eplan.language")
         segment = multilingual_segment(checked_text(texts[lang], path, max_length))
         parts.append(f"{code}@{segment};")
     return "".join(parts)
@@ -181,7 +182,8 @@ def converted(quantity: Any, target: str, field_path: str) -> str:
     try:
         return canonical(convert(quantity["value"], unit, target))
     except UnitError:
-        raise RecordError(f"unit {unit!r} cannot be converted", field=f"{field_path}.unit") from None
+        raise RecordError(f"unit {unit!r} cannot be converted", field=f"{field_path}.unit",
+                          rule="eplan.unit") from None
 
 
 def format_range(node: dict[str, Any]) -> str:
@@ -326,7 +328,8 @@ def free_properties(record: Record) -> tuple[FreeProperty, ...]:
     result = []
     for pos, (description, value, unit, path) in enumerate(raw_free_properties(record), start=1):
         if pos > 1000:
-            raise RecordError("more than 1000 free properties", field=path)
+            raise RecordError("more than 1000 free properties", field=path,
+                              rule="eplan.field-length")
         result.append(FreeProperty(
             pos=pos,
             description=multilingual({"en": description}, path, FREE_DESCRIPTION_MAX),
@@ -502,7 +505,7 @@ def function_templates(record: Record) -> tuple[tuple[FunctionTemplate, ...], tu
     designations = record.pole_designations
     if not designations and rules.get("needs_poles"):
         raise RecordError(f"a {record.kind} needs a pole count for its function templates",
-                          field="connection.poles")
+                          field="connection.poles", rule="eplan.poles")
     definitions = mapping()["function_definitions"]
     per_pole = record.points_per_pole
     templates: list[FunctionTemplate] = []
@@ -513,7 +516,8 @@ def function_templates(record: Record) -> tuple[tuple[FunctionTemplate, ...], tu
         path = f"{record.marking_field}[{index}]"
         checked_text(designation, path, TERMINAL_NR_MAX)
         if "\n" in designation:
-            raise RecordError("a designation cannot contain a line break", field=path)
+            raise RecordError("a designation cannot contain a line break", field=path,
+                              rule="eplan.character")
         role = pole_role(designation)
         if gender is not None:
             table = definitions[gender]
@@ -594,7 +598,8 @@ def manufacturer_address(record: Record) -> Address:
 def build_part(record: Record) -> Part:
     """The whole EPLAN part for one record; RecordError names the offending field."""
     if not isinstance(record.data.get("item_number"), str) or not record.data["item_number"]:
-        raise RecordError("the record has no item number", field="item_number")
+        raise RecordError("the record has no item number", field="item_number",
+                          rule="record.schema")
     number = part_number(record.manufacturer_short, record.item_number)
     try:
         templates, warnings = function_templates(record)

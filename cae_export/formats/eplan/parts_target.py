@@ -21,8 +21,10 @@ from typing import Any, ClassVar
 
 from cae_export.core.atomic import atomic_output
 from cae_export.core.filenames import portable_name
+from cae_export.core.problems import Problem
 from cae_export.core.spool import TextSpool
 from cae_export.core.timings import timings_of
+from cae_export.formats.eplan.checks import part_checks
 from cae_export.formats.eplan.view import PartView, RenderedPart, single_part_document
 from cae_export.formats.eplan.xml import validate_document, write_document
 from cae_export.pipeline.target import Derived, Target
@@ -46,6 +48,10 @@ class EplanTarget(Target):
         self.addresses: dict[str, str] = {}
         self.kept_addresses: set[str] = set()
         self.files = 0
+
+    @classmethod
+    def checks(cls, record: Record, context: Any) -> tuple[Problem, ...]:
+        return part_checks(record)
 
     @classmethod
     def render(cls, record: Record, derived: Derived, options: Any, context: Any) -> RenderedPart:

@@ -31,6 +31,7 @@ class RenderedPart:
 
 class PartView(View):
     name: ClassVar[str] = "EPLAN part"
+    clash_rule: ClassVar[str] = "eplan.part-number-clash"
 
     @classmethod
     def derive(cls, record: Record, options: BuildOptions, context: Any) -> RenderedPart:
@@ -49,7 +50,9 @@ class PartView(View):
     def findings(cls, record: Record, value: RenderedPart) -> Findings:
         return Findings(warnings=tuple(
             Problem(f"eplan: {text}", file=record.source or None, record=record.item_number,
-                    field=field, severity="warning") for field, text in value.warnings))
+                    field=field, severity="warning",
+                    rule="eplan.function-definitions" if field == "kind" else "import.edited")
+            for field, text in value.warnings))
 
 
 def render_record(record: Record) -> RenderedPart:

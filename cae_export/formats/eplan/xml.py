@@ -112,7 +112,7 @@ def validated_fragment(fragment: str, part_number: str) -> str:
     errors = fragment_errors(fragment)
     if errors:
         raise RecordError(f"EPLAN part {part_number} fails the schema: " + "; ".join(errors[:5]),
-                          field="(eplan part)")
+                          field="(eplan part)", rule="eplan.schema")
     return fragment
 
 

@@ -129,17 +129,35 @@ class BmecatProduct:
 
 def text(value: Any, field: str, limit: int, element: str) -> str:
     """A text for ``element``: XML-legal, not empty, within the guideline's length; else the
-    record is refused naming its field."""
+    record is refused naming its field (and the element, by its path under PRODUCT)."""
     value = str(value)
+    path = f"PRODUCT/{ELEMENT_PATHS.get(element, element)}"
     bad = xml_illegal_character(value)
     if bad is not None:
         raise RecordError(f"character U+{ord(bad):04X} cannot be written to XML ({element})",
-                          field=field)
+                          field=field, rule="bmecat.character", path=path)
     if not value.strip():
-        raise RecordError(f"{element} would be empty", field=field)
+        raise RecordError(f"{element} would be empty", field=field, rule="bmecat.empty",
+                          path=path)
     if len(value) > limit:
-        raise RecordError(f"{len(value)} characters, {element} takes at most {limit}", field=field)
+        raise RecordError(f"{len(value)} characters, {element} takes at most {limit}", field=field,
+                          rule="bmecat.length", path=path)
     return value
+
+
+# where each checked element sits under PRODUCT (the path a data pool names)
+ELEMENT_PATHS = {
+    "DESCRIPTION_SHORT": "PRODUCT_DETAILS/DESCRIPTION_SHORT",
+    "DESCRIPTION_LONG": "PRODUCT_DETAILS/DESCRIPTION_LONG",
+    "MANUFACTURER_PID": "PRODUCT_DETAILS/MANUFACTURER_PID",
+    "MANUFACTURER_NAME": "PRODUCT_DETAILS/MANUFACTURER_NAME",
+    "UDX.EDXF.MIME_SOURCE": "USER_DEFINED_EXTENSIONS/UDX.EDXF.MIME_INFO/UDX.EDXF.MIME/"
+                            "UDX.EDXF.MIME_SOURCE",
+    "UDX.EDXF.MIME_DESIGNATION": "USER_DEFINED_EXTENSIONS/UDX.EDXF.MIME_INFO/UDX.EDXF.MIME/"
+                                 "UDX.EDXF.MIME_DESIGNATION",
+    "UDX.EDXF.PRODUCT_SERIES": "USER_DEFINED_EXTENSIONS/UDX.EDXF.PRODUCT_SERIES",
+    "PROD_ID_TO": "PRODUCT_REFERENCE/PROD_ID_TO",
+}
 
 
 def sub(parent: etree._Element, tag: str, value: str | None = None,
@@ -160,7 +178,8 @@ def languages_of(record: Record, config: dict[str, Any]) -> dict[str, str]:
     for lang in sorted(record.descriptions, key=lambda code: (code != "en", code)):
         if lang not in codes:
             raise RecordError(f"language {lang!r} has no BMEcat language code in the mapping "
-                              "(bmecat.languages)", field=f"description.{lang}")
+                              "(bmecat.languages)", field=f"description.{lang}",
+                              rule="bmecat.language", path="HEADER/CATALOG/LANGUAGE")
         result[lang] = codes[lang]
     return result
 
@@ -350,13 +369,15 @@ def product_element(record: Record, classified: list[ClassifiedProduct],
     if context.transaction == NEW_CATALOG:
         if not classified:
             raise RecordError("a price catalog (T_NEW_CATALOG) needs an ETIM classification: "
-                              "PRODUCT_FEATURES is mandatory there", field="classification.etim")
+                              "PRODUCT_FEATURES is mandatory there", field="classification.etim",
+                              rule="bmecat.features", path="T_NEW_CATALOG/PRODUCT/PRODUCT_FEATURES")
         product_features(product, classified)
         price = (context.inputs.prices or {}).get(record.item_number) or kept_price(record)
         if price is None:
             raise RecordError("no price in the price file (nor one kept by an import): a price "
                               "catalog (T_NEW_CATALOG) needs one for every product",
-                              field="item_number")
+                              field="item_number", rule="bmecat.price",
+                              path="T_NEW_CATALOG/PRODUCT/PRODUCT_PRICE_DETAILS")
         order_details(product, record)
         price_details(product, price, context.date)
     else:
@@ -432,7 +453,8 @@ def validated(product: etree._Element, transaction: str) -> str:
         valid = schema().validate(wrapper)
     if not valid:
         errors = "; ".join(_error_lines(schema().error_log)[:5])
-        raise RecordError(f"BMEcat product fails the schema: {errors}", field="(bmecat product)")
+        raise RecordError(f"BMEcat product fails the schema: {errors}", field="(bmecat product)",
+                          rule="bmecat.schema", path=f"{transaction}/PRODUCT")
     return as_text(product, 2)
 
 
@@ -525,7 +547,7 @@ class BmecatTarget(Target):
             self.header_ops = rendered.header_ops
         if rendered.note:
             self.report.error(Problem(rendered.note, record=record.item_number,
-                                      severity="warning"))
+                                      severity="warning", rule="import.edited"))
         # the header's supplier: the first record's manufacturer, completed by later ones
         known = dict(self.supplier or ())
         for key, value in rendered.supplier:

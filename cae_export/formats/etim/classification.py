@@ -24,6 +24,9 @@ from cae_export.pipeline.options import BuildOptions
 from cae_export.pipeline.target import Findings, View
 from cae_export.record import Record
 
+# the completeness finding names this many features without value, then counts the rest
+MAX_LISTED_MISSING = 12
+
 NO_MODEL_NOTE = ("ETIM: no --etim-model given: only the mapped features are emitted, class names "
                  "and completeness are unknown")
 
@@ -37,7 +40,7 @@ def convert(value: int | float, unit: str | None, target: str | None, *, where: 
     try:
         return plain_number(convert_units(value, unit, target))
     except UnitError as exc:
-        raise RecordError(str(exc), field=where) from None
+        raise RecordError(str(exc), field=where, rule="etim.unit") from None
 
 
 def number_text(value: int | float | Decimal) -> str:
@@ -221,7 +224,7 @@ def _classify_with_model(record: Record, entry: dict[str, str], mapping: Mapping
     etim_class = model.classes.get(class_code)
     if etim_class is None:
         raise RecordError(f"ETIM class {class_code} is not in the ETIM model {model.source}",
-                          field=f"{where}.class")
+                          field=f"{where}.class", rule="etim.class-unknown")
     resolved = _resolved_mappings(mapping, model, class_code)
     stated = stated_features(entry, mapping, where)
     features, warnings = [], []
@@ -229,7 +232,8 @@ def _classify_with_model(record: Record, entry: dict[str, str], mapping: Mapping
         if etim_class.feature(code) is None:
             warnings.append(Problem(f"ETIM {code} is not a feature of {class_code} in the ETIM "
                                     f"model {model.source}; left out", record=record.item_number,
-                                    field=stated[code].source, severity="warning"))
+                                    field=stated[code].source, severity="warning",
+                                    rule="etim.feature-not-in-class"))
     for feature in etim_class.features:
         given = stated.get(feature.code)
         if given is not None:
@@ -260,17 +264,20 @@ def _stated_in_class(record: Record, given: FeatureValue, feature: ClassFeature,
                     unit=unit)
     if given.reason is not None:
         return named
-    problem = None
+    problem, rule = None, None
     if given.type != feature.type:
         problem = f"type {given.type} stated, the model has type {feature.type}"
+        rule = "etim.value-type"
     elif feature.type == "A" and given.value not in feature.values:
         problem = f"{given.value} is not one of the class's values for this feature"
+        rule = "etim.value-list"
     elif given.unit_code not in (None, feature.unit):
         problem = f"unit {given.unit_code} stated, the model has {feature.unit}"
+        rule = "etim.unit"
     if problem is not None:
         warnings.append(Problem(f"ETIM {feature.code} ({feature.name}): {problem}; left without "
                                 "value", record=record.item_number, field=given.source,
-                                severity="warning"))
+                                severity="warning", rule=rule))
         return _no_value(feature, mapping, unit)
     if feature.type == "A":
         return replace(named, text=model.value_names.get(str(given.value), str(given.value)))
@@ -301,7 +308,7 @@ def _feature_value(record: Record, fm: FeatureMapping, feature: ClassFeature, va
         name = model.unit_names.get(feature.unit, "?") if model else "?"
         return Problem(f"{described}: unit {feature.unit} ({name}) is not in etim.units or "
                        "etim.unit_names of the mapping; value left out", record=record.item_number,
-                       field=path, severity="warning")
+                       field=path, severity="warning", rule="etim.unit")
     if kind == "N":
         number, value_unit = _number(value, described, path)
         return _replace(base, value=convert(number, value_unit, unit, where=path))
@@ -312,10 +319,11 @@ def _feature_value(record: Record, fm: FeatureMapping, feature: ClassFeature, va
     if kind == "L":
         if not isinstance(value, bool):
             raise RecordError(f"{described} wants true/false, the record has {value!r}",
-                              field=path)
+                              field=path, rule="etim.value-type")
         return _replace(base, value=value)
     if not isinstance(value, str):
-        raise RecordError(f"{described} wants a text value, the record has {value!r}", field=path)
+        raise RecordError(f"{described} wants a text value, the record has {value!r}", field=path,
+                          rule="etim.value-type")
     wanted = fm.value_name(value)
     if VALUE_CODE.match(wanted):
         code = wanted if model is None or wanted in feature.values else None
@@ -324,7 +332,8 @@ def _feature_value(record: Record, fm: FeatureMapping, feature: ClassFeature, va
     if code is None:
         return Problem(f"{described}: {value!r} is not one of the class's values for this "
                        "feature (add it under 'values' in the mapping); left without value",
-                       record=record.item_number, field=path, severity="warning")
+                       record=record.item_number, field=path, severity="warning",
+                       rule="etim.value-list")
     text = model.value_names.get(code, value) if model else value
     return _replace(base, value=code, text=text)
 
@@ -339,14 +348,16 @@ def _replace(base: FeatureValue, **changes: Any) -> FeatureValue:
 
 def _number(value: Any, described: str, path: str) -> tuple[int | float, str | None]:
     if isinstance(value, bool):
-        raise RecordError(f"{described} wants a number, the record has {value!r}", field=path)
+        raise RecordError(f"{described} wants a number, the record has {value!r}", field=path,
+                      rule="etim.value-type")
     if isinstance(value, (int, float)):
         return value, None
     if isinstance(value, dict) and isinstance(value.get("value"), (int, float)):
         return value["value"], value.get("unit")
     if isinstance(value, dict) and "min" in value and value.get("min") == value.get("max"):
         return value["min"], value.get("unit")
-    raise RecordError(f"{described} wants a number, the record has {value!r}", field=path)
+    raise RecordError(f"{described} wants a number, the record has {value!r}", field=path,
+                      rule="etim.value-type")
 
 
 def _range(value: Any, described: str, path: str
@@ -358,7 +369,7 @@ def _range(value: Any, described: str, path: str
     if isinstance(value, dict) and isinstance(value.get("value"), (int, float)):
         return value["value"], value["value"], value.get("unit")
     raise RecordError(f"{described} wants a range with min and max, the record has {value!r}",
-                      field=path)
+                      field=path, rule="etim.value-type")
 
 
 # the view ------------------------------------------------------------------------------------
@@ -390,6 +401,32 @@ class ClassificationView(View):
         # two releases of one class may warn alike: each is said once
         return Findings(tuple(dict.fromkeys(p.completeness(record.item_number) for p in value)),
                         tuple(dict.fromkeys(w for p in value for w in p.warnings)))
+
+    @classmethod
+    def facts(cls, record: Record, value: list[ClassifiedProduct]) -> dict[str, Any]:
+        """Per classification: release, class, the class's feature count (None without a
+        model) and how many have a value; the completeness findings of the check."""
+        classes = [(p.release, p.class_code, len(p.features) if p.with_model else None,
+                    p.filled) for p in value]
+        found = []
+        if not value:
+            found.append(Problem("no ETIM classification: data pools sort products by class",
+                                 file=record.source or None, record=record.item_number,
+                                 field="classification.etim", severity="warning",
+                                 rule="etim.class-missing"))
+        for n, product in enumerate(value):
+            missing = [f.code for f in product.features if f.reason is not None]
+            if product.with_model and missing:
+                listed = ", ".join(missing[:MAX_LISTED_MISSING])
+                more = (f" and {len(missing) - MAX_LISTED_MISSING} more"
+                        if len(missing) > MAX_LISTED_MISSING else "")
+                found.append(Problem(
+                    f"{product.class_code} (ETIM {product.release}): {product.filled} of "
+                    f"{len(product.features)} features have a value; sent with ReasonNoValue: "
+                    f"{listed}{more}", file=record.source or None, record=record.item_number,
+                    field=f"classification.etim[{n}]", severity="info",
+                    rule="etim.completeness"))
+        return {"classes": classes, "findings": tuple(found)}
 
 
 __all__ = ["ClassificationContext", "ClassificationView", "ClassifiedProduct", "FeatureValue",

@@ -92,7 +92,9 @@ def descriptions(record: Record, languages: dict[str, str]) -> list[dict[str, An
         tag = languages.get(lang)
         if tag is None:
             raise RecordError(f"language {lang!r} has no xChange language tag in the mapping "
-                              "(xchange.languages)", field=f"description.{lang}")
+                              "(xchange.languages)", field=f"description.{lang}",
+                              rule="xchange.language",
+                              path="Supplier/Product/ProductDetails/ProductDescriptions")
         entry: dict[str, Any] = {"DescriptionLanguage": tag,
                                  "MinimalProductDescription": shorten(text, 80)}
         if len(text) > 80:
@@ -250,7 +252,9 @@ class EtimXchange(Target):
         product = product_json(record, derived[ClassificationView], context)
         errors = schema_errors(product, "product")
         if errors:
-            raise RecordError(f"xChange product refused: {errors[0]}", field=errors[0].split(":")[0])
+            where = errors[0].split(":")[0]
+            raise RecordError(f"xChange product refused: {errors[0]}", field=where,
+                              rule="xchange.schema", path=f"Supplier/Product/{where}")
         kept = passthrough(record)
         # the facts an import kept of its source, put back as read (the receiver's schema
         # judges them; what the writer itself renders was checked above); once the record
@@ -289,7 +293,8 @@ class EtimXchange(Target):
             self.catalogue_fields = rendered.catalogue_fields
         if rendered.note:
             self.report.error(Problem(rendered.note, record=record.item_number,
-                                      field="passthrough.xchange", severity="warning"))
+                                      field="passthrough.xchange", severity="warning",
+                                      rule="import.edited"))
 
     def _write(self, text: str) -> None:
         self.body.write(text)

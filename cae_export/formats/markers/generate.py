@@ -34,9 +34,10 @@ class Marker:
 class MarkerError(ValueError):
     """A marker cannot be made; ``field`` names the job (or record) field at fault."""
 
-    def __init__(self, message: str, field: str) -> None:
+    def __init__(self, message: str, field: str, rule: str = "markers.text") -> None:
         super().__init__(message)
         self.field = field
+        self.rule = rule  # the check rule (cae_export/check/rules.py)
 
 
 def record_card(record: Record) -> str | None:
@@ -52,7 +53,7 @@ def designations(record: Record) -> list[str]:
     poles = record.pole_designations
     if not poles:
         raise MarkerError(f"part {record.item_number} has no marking and no pole count: no "
-                          "markers can be made for it", "item_number")
+                          "markers can be made for it", "item_number", "markers.poles")
     return poles
 
 
@@ -97,11 +98,12 @@ def part_markers(record: Record, part: PlacedPart | None, cards: CardTable, *,
             raise MarkerError(why, field)
         unprintable = missing_glyphs("".join(lines))
         if unprintable:
-            raise MarkerError(f"{unprintable!r} cannot be printed with the sheet font", field)
+            raise MarkerError(f"{unprintable!r} cannot be printed with the sheet font", field,
+                              "markers.font")
         try:
             size = fitted_size(lines, card.layout)
         except TextDoesNotFit as exc:
-            raise MarkerError(f"{exc} (card {card.item_number})", field) from None
+            raise MarkerError(f"{exc} (card {card.item_number})", field, "markers.fit") from None
         markers.append(Marker(card.item_number, part.device_tag if part else "",
                               record.item_number, pole, lines, quantity, size))
     return markers

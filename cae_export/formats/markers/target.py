@@ -117,7 +117,7 @@ class MarkersTarget(Target):
         except MarkerError as exc:
             field = "connection.poles" if exc.field == "item_number" else "mechanical.marking"
             raise RecordError(str(exc), field=field, record=record.item_number,
-                              file=record.source or None) from None
+                              file=record.source or None, rule=exc.rule) from None
 
     def add(self, record: Record, rendered: Any) -> None:
         repeated = record.item_number in self.seen
