@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cae_export.commands import build, check, convert, importing, ingest, markers, synth, validate
+from cae_export.commands import build, check, convert, diff, importing, ingest, markers, synth, validate
 
-COMMANDS = [ingest.register, importing.register, build.register, check.register, convert.register,
-            synth.register, markers.register, validate.register]
+COMMANDS = [ingest.register, importing.register, build.register, check.register, diff.register,
+            convert.register, synth.register, markers.register, validate.register]
