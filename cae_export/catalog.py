@@ -65,6 +65,11 @@ def load_yaml_text(text: str, source: str) -> Any:
 
 
 def load_record_file(path: Path) -> Record:
+    return Record.from_data(load_record_data(path), str(path))
+
+
+def load_record_data(path: Path) -> Any:
+    """A record file's data as written, not yet checked against the record schema."""
     try:
         text = read_capped(path, MAX_RECORD_BYTES, "the record file").decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -75,8 +80,7 @@ def load_record_file(path: Path) -> Record:
     except OSError as exc:
         raise RecordError(f"cannot read: {exc.strerror or exc}", file=str(path),
                           rule="record.syntax") from None
-    data = load_yaml_text(text, str(path))
-    return Record.from_data(data, str(path))
+    return load_yaml_text(text, str(path))
 
 
 def record_filename(item_number: str) -> str:
@@ -209,6 +213,19 @@ class PendingRecord:
         if self.line is None:
             return load_yaml_record(Path(self.file))
         return load_jsonl_line(self.text or "", self.file, self.line)
+
+    def load_data(self) -> Any:
+        """The record's data as written, without the schema check (``diff`` compares data);
+        a Problem when it cannot be read at all."""
+        try:
+            if self.line is None:
+                return load_record_data(Path(self.file))
+            return decode_json(self.text or "")
+        except RecordError as exc:
+            return exc.problem
+        except JsonRefused as exc:
+            return Problem(f"not valid JSON: {exc}", file=self.file, line=self.line,
+                           field=exc.field, rule="record.syntax")
 
 
 def load_yaml_record(path: Path) -> Record | Problem:

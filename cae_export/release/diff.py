@@ -98,11 +98,21 @@ Loaded = tuple[str, str] | Problem  # (item number, canonical line) or why not
 
 
 def _load_chunk(_shared: Any, chunk: list[PendingRecord | Problem]) -> list[Loaded]:
+    """Each record's data as written: the diff compares data, so a record the schema would
+    refuse is compared too (``check`` is the command that judges it)."""
     out: list[Loaded] = []
     for item in chunk:
-        loaded = item.load() if isinstance(item, PendingRecord) else item
-        out.append(loaded if isinstance(loaded, Problem)
-                   else (loaded.item_number, canonical_line(loaded.data)))
+        data = item.load_data() if isinstance(item, PendingRecord) else item
+        if isinstance(data, Problem):
+            out.append(data)
+        elif not isinstance(data, dict) or not isinstance(data.get("item_number"), str) \
+                or not data["item_number"]:
+            assert isinstance(item, PendingRecord)
+            out.append(Problem("no item number: the diff is keyed on item numbers",
+                               file=item.file, line=item.line, field="item_number",
+                               rule="record.schema"))
+        else:
+            out.append((data["item_number"], canonical_line(data)))
     return out
 
 
