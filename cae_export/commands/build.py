@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
+import itertools
 import os
+import tempfile
 from pathlib import Path
 
 from cae_export.catalog import catalog_files, iter_pending
@@ -14,7 +17,9 @@ from cae_export.commands.arguments import positive_int
 from cae_export.console import print_problems, print_summary, progress
 from cae_export.core.problems import Report
 from cae_export.pipeline import BuildOptions, run_build
-from cae_export.registry import TARGETS
+from cae_export.registry import READER_LIST, TARGETS
+from cae_export.release.changes import change_set, xchange_reference
+from cae_export.release.diff import as_catalog, diff_catalogs, records_of
 
 DEFAULT_CATALOG = Path("catalog")
 DEFAULT_OUT = Path("out")
@@ -50,6 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="output folder (default: out/)")
     parser.add_argument("--per-part", action="store_true",
                         help="also write one document per part where the target supports it")
+    parser.add_argument("--changes-since", type=Path, default=None, metavar="OLD",
+                        help="write change files against OLD (a catalog, or any file import "
+                             "reads): an xChange CHANGE catalogue, a BMEcat T_UPDATE_PRODUCTS, "
+                             "an EPLAN parts XML of the added and changed parts; the other "
+                             "targets write their full files")
     add_render_options(parser)
     parser.set_defaults(func=run)
 
@@ -111,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
     names = args.target or list(TARGETS)
     options = render_options(args)
     report = Report()
+    if args.changes_since is not None:
+        return run_changes(args, names, options, report)
     # the quality report of what is built is committed with the build's files
     quality = QualityReport(names, str(args.catalog),
                             str(args.etim_model) if args.etim_model else None)
@@ -125,6 +137,45 @@ def run(args: argparse.Namespace) -> int:
     print_problems(report)
     print_summary(f"cae-export build → {args.out} ({', '.join(names)})", report,
                   [("quality report", summary)])
+    return 1 if report.errors else 0
+
+
+def run_changes(args: argparse.Namespace, names: list[str], options: BuildOptions,
+                report: Report) -> int:
+    """``--changes-since OLD``: the diff first, then a build of the new catalog followed by
+    OLD's removed records, which only the change files take."""
+    with tempfile.TemporaryDirectory(prefix="cae-export-old-") as temp:
+        old = as_catalog(args.changes_since, Path(temp), report, READER_LIST)
+        if old is None:
+            print_problems(report)
+            return 2
+        with progress("comparing", None) as advance:
+            diff = diff_catalogs(old, args.catalog, report, jobs=options.jobs, progress=advance)
+        if report.errors:
+            print_problems(report)
+            return 2
+        reference = None
+        if "etim-xchange" in names:
+            reference = xchange_reference(args.changes_since, old, options, TARGETS["etim-xchange"])
+        changes = change_set(diff, str(args.changes_since), reference)
+        options = dataclasses.replace(options, changes=changes)
+        records = itertools.chain(iter_pending(args.catalog), records_of(old, changes.removed))
+        quality = QualityReport(names, str(args.catalog),
+                                str(args.etim_model) if args.etim_model else None)
+        try:
+            with progress("building", catalog_size(args.catalog)) as advance:
+                run_build(records, [TARGETS[n] for n in names], args.out, options, report,
+                          advance, quality=quality, record_checks=record_checks)
+            summary = quality_line(quality, report, args.out)
+        finally:
+            quality.close()
+    full = [n for n in names if not TARGETS[n].change_form]
+    rows = [("changes since", f"{args.changes_since}: {len(changes.added)} added, "
+             f"{len(changes.changed)} changed, {len(changes.removed)} removed"),
+            ("full files", ", ".join(full) or "none (every target has a change form)"),
+            ("quality report", summary)]
+    print_problems(report)
+    print_summary(f"cae-export build → {args.out} ({', '.join(names)})", report, rows)
     return 1 if report.errors else 0
 
 

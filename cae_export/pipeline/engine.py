@@ -34,7 +34,7 @@ from cae_export.core.outputs import FileSet, OutputFolder
 from cae_export.core.problems import OutputInvalid, Problem, RecordError, Report, internal_problem
 from cae_export.core.timings import Timings, active, timings_of
 from cae_export.pipeline.executor import Executor, executor_for
-from cae_export.pipeline.options import BuildOptions
+from cae_export.pipeline.options import BuildOptions, ChangeSet
 from cae_export.pipeline.target import Findings, Target, View
 from cae_export.record import Record
 
@@ -69,6 +69,15 @@ class QualitySink(Protocol):
 # only a few chunks per worker in flight, so memory stays flat however large the catalog.
 CHUNK_SIZE = 32
 CHUNKS_IN_FLIGHT_PER_JOB = 4
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A target's result for a record it does not take in a change build (an unchanged
+    record for a change file; a removed one for a full file)."""
+
+
+SKIPPED = Skipped()
 
 
 @dataclass(frozen=True)
@@ -220,11 +229,19 @@ def _announced_plan(classes: list[type[Target]], options: BuildOptions, report: 
 def _file_sets(finished: list[Target], merge: Merge, report: Report) -> list[FileSet]:
     """The sets to put in place: every finished target's that got at least one record."""
     sets = []
+    changes = merge.plan.options.changes
     for target in finished:
         if merge.added[target.name] == 0:
-            report.notes.append(f"{target.name}: no valid record, so its earlier files were kept")
+            if changes is not None and target.change_form:
+                # an empty set: an earlier change file goes, it would send stale changes
+                report.notes.append(f"{target.name}: nothing added, changed or removed since "
+                                    f"{changes.old}: no change file written")
+                sets.append(FileSet(target.name, target.out_dir, target.change_files))
+            else:
+                report.notes.append(f"{target.name}: no valid record, so its earlier files "
+                                    "were kept")
             continue
-        sets.append(FileSet(target.name, target.out_dir, target.output_files))
+        sets.append(FileSet(target.name, target.out_dir, target.files_of(target.options)))
     return sets
 
 
@@ -289,7 +306,11 @@ def render_record(plan: BuildPlan, record: Record) -> RecordOutcome:
         views.append(ViewOutcome(claim=view.claim(value), findings=view.findings(record, value),
                                  facts=facts))
     results: list[Any] = []
+    changes = plan.options.changes
     for cls, context in zip(plan.targets, plan.target_contexts, strict=True):
+        if changes is not None and not _takes(cls, changes, record.item_number):
+            results.append(SKIPPED)
+            continue
         failed = next((failures[v] for v in cls.views if v in failures), None)
         if failed is not None:
             results.append(_refused(cls, failed, record))
@@ -303,8 +324,17 @@ def render_record(plan: BuildPlan, record: Record) -> RecordOutcome:
             results.append(_refused(cls, internal_problem(exc, "rendering"), record))
     if plan.dry:  # only the refusals matter
         results = [r if isinstance(r, Problem) else None for r in results]
-    checks = () if plan.record_checks is None else quality_checks(plan, record)
+    removed = changes is not None and record.item_number in changes.removed
+    checks = () if plan.record_checks is None or removed else quality_checks(plan, record)
     return RecordOutcome(tuple(views), tuple(results), checks)
+
+
+def _takes(cls: type[Target], changes: ChangeSet, item_number: str) -> bool:
+    """In a change build: a change file takes what changed (removed records too), a full
+    file every record of the new catalog."""
+    if item_number in changes.removed:
+        return cls.change_form
+    return not cls.change_form or changes.wanted(item_number)
 
 
 def quality_checks(plan: BuildPlan, record: Record) -> tuple[Finding, ...]:
@@ -466,7 +496,8 @@ class Merge:
             blocked = self._check_views(item, outcome.views, found)
             failed = bool(blocked)
             for cls, result in zip(self.plan.targets, outcome.results, strict=True):
-                if blocked.intersection(cls.views) or cls.name in self.broken:
+                if blocked.intersection(cls.views) or cls.name in self.broken \
+                        or result is SKIPPED or isinstance(result, Skipped):
                     continue
                 if isinstance(result, Problem):
                     report.error(result)
@@ -484,6 +515,9 @@ class Merge:
                 refused = any(p.severity == "error" for p in said)
                 self.added[cls.name] += not refused
                 failed |= refused
+        changes = self.plan.options.changes
+        if changes is not None and item.item_number in changes.removed:
+            return  # a record of the old catalog, only there to be written as removed
         if failed:
             report.records_failed += 1
         else:

@@ -88,6 +88,18 @@ class Target(ABC):
     # the files the target writes, as patterns relative to the output folder: a new set
     # replaces the files of the earlier one that match them
     output_files: ClassVar[tuple[str, ...]] = ()
+    # whether it writes a change file in a build with ``--changes-since`` (only the added,
+    # changed and removed records reach it); else it writes its full files as always
+    change_form: ClassVar[bool] = False
+    # the files it writes then (beside the full files, which a change build leaves alone)
+    change_files: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def files_of(cls, options: BuildOptions) -> tuple[str, ...]:
+        """The patterns of the set this build writes: the change files in a change build."""
+        if options.changes is not None and cls.change_form:
+            return cls.change_files
+        return cls.output_files
 
     def __init__(self, out_dir: Path, options: BuildOptions, report: Report, context: Any,
                  executor: Executor) -> None:

@@ -38,6 +38,8 @@ class EplanTarget(Target):
     summary: ClassVar[str] = "EPLAN parts-management XML (parts.xml; --per-part: one per part)"
     views = (PartView,)
     output_files = ("eplan/parts.xml", "eplan/parts/*.xml")
+    change_form = True
+    change_files = ("eplan/parts-changes.xml",)
     folder: ClassVar[str] = "eplan"
     document_name: ClassVar[str] = "parts.xml"
 
@@ -48,6 +50,7 @@ class EplanTarget(Target):
         self.addresses: dict[str, str] = {}
         self.kept_addresses: set[str] = set()
         self.files = 0
+        self.removed: list[str] = []  # change build: parts of the old catalog that are gone
 
     @classmethod
     def checks(cls, record: Record, context: Any) -> tuple[Problem, ...]:
@@ -58,6 +61,11 @@ class EplanTarget(Target):
         return derived[PartView]
 
     def add(self, record: Record, rendered: RenderedPart) -> None:
+        changes = self.options.changes
+        if changes is not None and record.item_number in changes.removed:
+            # EPLAN's import adds and updates parts; it has no way to delete one
+            self.removed.append(rendered.part_number)
+            return
         self.spool.write(rendered.part_xml)
         self.count += 1
         # one address per manufacturer: the first record's, or the first one an import kept
@@ -67,7 +75,7 @@ class EplanTarget(Target):
             self.addresses[rendered.manufacturer] = rendered.address_xml
             if rendered.address_kept:
                 self.kept_addresses.add(rendered.manufacturer)
-        if self.options.per_part:
+        if self.options.per_part and changes is None:
             path = self.out_dir / self.folder / "parts" / portable_name(f"{rendered.part_number}.xml")
             self.write(path, 1, single_part_document(rendered))
 
@@ -97,9 +105,18 @@ class EplanTarget(Target):
 
     def finish(self) -> int:
         try:
+            changes = self.options.changes
+            if changes is not None and self.removed:
+                listed = ", ".join(self.removed[:20]) + (" …" if len(self.removed) > 20 else "")
+                self.report.notes.append(
+                    f"{self.name}: {len(self.removed)} parts left the catalog since "
+                    f"{changes.old}; EPLAN's import cannot delete parts, remove them in EPLAN's "
+                    f"parts management: {listed}")
+            if not self.count:
+                return self.files
+            name = "parts-changes.xml" if changes is not None else self.document_name
             validate = validate_document if self.count <= FULL_CHECK_MAX_PARTS else self.validate_frame
-            self.write(self.out_dir / self.folder / self.document_name, self.count, self.body(),
-                       validate)
+            self.write(self.out_dir / self.folder / name, self.count, self.body(), validate)
         finally:
             self.spool.close()
         return self.files

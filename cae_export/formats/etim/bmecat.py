@@ -56,7 +56,7 @@ from cae_export.formats.etim.classification import (
     number_text,
 )
 from cae_export.formats.etim.mapping import load_mapping
-from cae_export.pipeline.options import BuildOptions
+from cae_export.pipeline.options import BuildOptions, ChangeSet
 from cae_export.pipeline.target import Derived, Target
 from cae_export.record import Record
 
@@ -64,6 +64,11 @@ NS = "https://www.etim-international.com/bmecat/50"
 OUT_FILE = Path("bmecat") / "bmecat-etim.xml"
 SCHEMA_FILE = ("etim", "bmecat.xsd")
 NEW_CATALOG, PRODUCT_DATA = "T_NEW_CATALOG", "T_NEW_PRODUCTDATA"
+# a change build's transaction: products new, updated or deleted since the older catalog;
+# like a price catalog it needs order and price details for every product
+UPDATE_PRODUCTS = "T_UPDATE_PRODUCTS"
+PRICED = (NEW_CATALOG, UPDATE_PRODUCTS)
+CHANGE_FILE = Path("bmecat") / "bmecat-etim-changes.xml"
 GENERATOR = "cae-export"
 FULL_CHECK_MAX_PRODUCTS = 1000
 MAX_REPORTED_ERRORS = 20
@@ -111,6 +116,13 @@ class BmecatContext:
     config: dict[str, Any]
     date: str
     transaction: str
+    changes: ChangeSet | None = None  # a change build: each product's mode
+
+    @property
+    def transaction_attributes(self) -> dict[str, str]:
+        if self.transaction != UPDATE_PRODUCTS:
+            return {}
+        return {"prev_version": str(self.inputs.header.prev_version)}
 
 
 @dataclass(frozen=True)
@@ -315,7 +327,7 @@ def extensions(product: etree._Element, record: Record, context: BmecatContext, 
         sub(udx, "UDX.EDXF.PRODUCT_SERIES", text(series, "series" if record.data.get("series")
                                                  else "family", 50, "UDX.EDXF.PRODUCT_SERIES"),
             **lang_attribute(english, default))
-    if context.transaction == NEW_CATALOG:
+    if context.transaction in PRICED:
         quantity = packaging_quantity(record)
         code = config["packing_codes"].get(str(record.commercial.get("packaging_type", ""))
                                            .lower())
@@ -363,28 +375,30 @@ def product_element(record: Record, classified: list[ClassifiedProduct],
     """The record's PRODUCT for the build's transaction (order as in the guideline's XSD)."""
     languages = languages_of(record, context.config)
     english = default = context.config["languages"]["en"]
-    product = etree.Element(q("PRODUCT"), {"mode": "new"}, nsmap={None: NS})
+    transaction = context.transaction
+    mode = context.changes.mode(record.item_number) if context.changes else "new"
+    product = etree.Element(q("PRODUCT"), {"mode": mode}, nsmap={None: NS})
     sub(product, "SUPPLIER_PID", text(record.item_number, "item_number", 32, "SUPPLIER_PID"))
     product_details(product, record, languages, default)
-    if context.transaction == NEW_CATALOG:
-        if not classified:
+    if transaction in PRICED:
+        if not classified and transaction == NEW_CATALOG:
             raise RecordError("a price catalog (T_NEW_CATALOG) needs an ETIM classification: "
                               "PRODUCT_FEATURES is mandatory there", field="classification.etim",
                               rule="bmecat.features", path="T_NEW_CATALOG/PRODUCT/PRODUCT_FEATURES")
         product_features(product, classified)
         price = (context.inputs.prices or {}).get(record.item_number) or kept_price(record)
         if price is None:
-            raise RecordError("no price in the price file (nor one kept by an import): a price "
-                              "catalog (T_NEW_CATALOG) needs one for every product",
+            raise RecordError(f"no price in the price file (nor one kept by an import): "
+                              f"{transaction} needs one for every product",
                               field="item_number", rule="bmecat.price",
-                              path="T_NEW_CATALOG/PRODUCT/PRODUCT_PRICE_DETAILS")
+                              path=f"{transaction}/PRODUCT/PRODUCT_PRICE_DETAILS")
         order_details(product, record)
         price_details(product, price, context.date)
     else:
         product_features(product, classified)
     extensions(product, record, context, default, english)
     references(product, record, context.config)
-    if context.transaction == NEW_CATALOG:
+    if transaction in PRICED:
         logistic_details(product, record)
     return product, languages
 
@@ -444,10 +458,11 @@ def header_element(settings: HeaderSettings, codes: list[str], supplier: dict[st
     return header
 
 
-def validated(product: etree._Element, transaction: str) -> str:
+def validated(product: etree._Element, transaction: str,
+              attributes: dict[str, str] | None = None) -> str:
     """The product checked against the project schema inside its transaction element, as text
     indented for its place in the document and without its namespace declaration."""
-    wrapper = etree.Element(q(transaction), nsmap={None: NS})
+    wrapper = etree.Element(q(transaction), attributes or {}, nsmap={None: NS})
     wrapper.append(product)
     with measure("validate"):
         valid = schema().validate(wrapper)
@@ -476,6 +491,8 @@ class BmecatTarget(Target):
     summary: ClassVar[str] = "BMEcat 2005 ETIM 5.0 catalog (bmecat/bmecat-etim.xml)"
     views = (ClassificationView,)
     output_files = (str(OUT_FILE),)
+    change_form = True
+    change_files = (str(CHANGE_FILE),)
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -493,7 +510,10 @@ class BmecatTarget(Target):
         inputs = load_inputs(options.bmecat_header, options.prices)
         transaction = TRANSACTIONS[options.bmecat_transaction] or (
             NEW_CATALOG if inputs.prices is not None else PRODUCT_DATA)
-        return BmecatContext(inputs, load_mapping().bmecat, validity_start(options), transaction)
+        if options.changes is not None:
+            transaction = UPDATE_PRODUCTS
+        return BmecatContext(inputs, load_mapping().bmecat, validity_start(options), transaction,
+                             options.changes)
 
     @classmethod
     def announce(cls, context: BmecatContext, report: Report) -> bool:
@@ -509,7 +529,7 @@ class BmecatTarget(Target):
                context: BmecatContext) -> BmecatProduct:
         product, languages = product_element(record, derived[ClassificationView], context)
         supplier = tuple((k, v) for k, v in record.manufacturer.items())
-        own = validated(product, context.transaction)
+        own = validated(product, context.transaction, context.transaction_attributes)
         kept = passthrough(record)
         header_ops = tuple(kept.get("header") or ())
         ops = kept.get("product")
@@ -570,8 +590,9 @@ class BmecatTarget(Target):
 
     def write_document(self, handle: IO[str], header: str, products: Any) -> None:
         transaction = self.context.transaction
+        attributes = "".join(f' {k}="{v}"' for k, v in self.context.transaction_attributes.items())
         handle.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<BMECAT version="2005" '
-                     f'xmlns="{NS}">\n{header}\n  <{transaction}>\n')
+                     f'xmlns="{NS}">\n{header}\n  <{transaction}{attributes}>\n')
         for chunk in products:
             handle.write(chunk)
         handle.write(f"  </{transaction}>\n</BMECAT>\n")
@@ -588,7 +609,8 @@ class BmecatTarget(Target):
             else:
                 validate = self.validate_frame(header)
             with timings_of(self.report).measure("write"), \
-                    atomic_output(self.out_dir / OUT_FILE, validate, binary=False) as handle:
+                    atomic_output(self.out_dir / (CHANGE_FILE if self.options.changes else OUT_FILE),
+                                  validate, binary=False) as handle:
                 self.write_document(handle, header, self.spool.chunks())
             return 1
         finally:

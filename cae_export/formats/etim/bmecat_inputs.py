@@ -45,7 +45,7 @@ class HeaderSettings:
     catalog_version: str = DEFAULT_VERSION
     catalog_name: tuple[tuple[str, str], ...] = ()   # (record language, name)
     currency: str | None = None
-
+    prev_version: int = 0  # T_UPDATE_PRODUCTS: the updates sent before this one
 
 @dataclass(frozen=True)
 class BmecatInputs:
@@ -96,6 +96,11 @@ def load_header(path: Path) -> tuple[HeaderSettings | None, list[Problem]]:
     if not VERSION.fullmatch(version):
         fail(f"{quoted(version)} is not a catalog version such as 1.0 (at most 999.999)",
              "catalog.version")
+    prev_version = catalog.get("prev_version", 0)
+    if isinstance(prev_version, bool) or not isinstance(prev_version, int) or prev_version < 0:
+        fail(f"{quoted(prev_version)} is not a count of earlier updates (0, 1, …)",
+             "catalog.prev_version")
+        prev_version = 0
     names = catalog.get("name") or {}
     if isinstance(names, str):
         names = {"en": names}
@@ -109,7 +114,7 @@ def load_header(path: Path) -> tuple[HeaderSettings | None, list[Problem]]:
         return None, problems
     return HeaderSettings(name, tuple(ids[:2]), version,
                           tuple((str(k), str(v)) for k, v in names.items()),
-                          str(currency) if currency else None), []
+                          str(currency) if currency else None, prev_version), []
 
 
 # prices ------------------------------------------------------------------------------------

@@ -38,6 +38,10 @@ from cae_export.pipeline.target import Derived, Target
 from cae_export.record import Record
 
 OUT_FILE = Path("etim") / "etim-xchange.json"
+CHANGE_FILE = Path("etim") / "etim-xchange-changes.json"
+# how a change catalogue says a product is gone: the schema's ProductStatus for a product
+# that is no longer supplied (xChange 2.0 has no product deletion of its own)
+REMOVED_STATUS = "OBSOLETE"
 PASSTHROUGH = "xchange"
 # the catalogue fields the writer computes (an imported file's own are not kept)
 CATALOGUE_COMPUTED = ("SchemaVersion", "CatalogueId", "CatalogueType", "CatalogueValidityStart",
@@ -232,6 +236,8 @@ class EtimXchange(Target):
     summary: ClassVar[str] = "ETIM xChange 2.0 JSON catalogue (etim/etim-xchange.json)"
     views = (ClassificationView,)
     output_files = (str(OUT_FILE),)
+    change_form = True
+    change_files = (str(CHANGE_FILE),)
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -250,6 +256,10 @@ class EtimXchange(Target):
     def render(cls, record: Record, derived: Derived, options: BuildOptions,
                context: dict[str, Any]) -> XchangeProduct:
         product = product_json(record, derived[ClassificationView], context)
+        removed = options.changes is not None and record.item_number in options.changes.removed
+        if removed:
+            product["ProductDetails"] = {"ProductStatus": REMOVED_STATUS,
+                                         **product["ProductDetails"]}
         errors = schema_errors(product, "product")
         if errors:
             where = errors[0].split(":")[0]
@@ -265,6 +275,8 @@ class EtimXchange(Target):
             note = (f"etim-xchange: {record.item_number}: the record changed since the import: "
                     "the values it kept of the source are replaced by the record's")
         product = merged(product, rest, IDENTITIES)
+        if removed:  # whatever status an import kept
+            product["ProductDetails"]["ProductStatus"] = REMOVED_STATUS
         languages = sorted(d["DescriptionLanguage"]
                            for d in product["ProductDetails"]["ProductDescriptions"])
         supplier = kept.get("supplier_name") or record.manufacturer["name"]
@@ -301,11 +313,21 @@ class EtimXchange(Target):
         self.digest.update(text.encode("utf-8"))
 
     def header(self) -> dict[str, Any]:
-        return {"SchemaVersion": "2.0",
+        head = {"SchemaVersion": "2.0",
                 "CatalogueId": "CAE-" + self.digest.hexdigest()[:16].upper(),
                 "CatalogueType": "FULL",
                 "CatalogueValidityStart": validity_start(self.options),
                 "Language": sorted(self.languages)}
+        changes = self.options.changes
+        if changes is not None:
+            head["CatalogueType"] = "CHANGE"
+            if changes.xchange_reference:
+                head["ChangeReferenceCatalogueVersion"] = changes.xchange_reference
+        return head
+
+    @property
+    def path(self) -> Path:
+        return self.out_dir / (CHANGE_FILE if self.options.changes is not None else OUT_FILE)
 
     def kept_header(self) -> dict[str, Any]:
         """The catalogue fields an imported file had that the writer does not compute."""
@@ -320,8 +342,8 @@ class EtimXchange(Target):
             suppliers = [{"SupplierName": "-", "Product": []}]
             errors = schema_errors({**head, "Supplier": suppliers})
             if errors:
-                raise OutputInvalid(str(self.out_dir / OUT_FILE), errors)
-            path = self.out_dir / OUT_FILE
+                raise OutputInvalid(str(self.path), errors)
+            path = self.path
             with atomic_output(path, self._check, binary=False) as handle:
                 handle.write(json.dumps({**head, **self.kept_header()}, ensure_ascii=False,
                                         indent=2)[:-2])
