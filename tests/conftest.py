@@ -16,6 +16,13 @@ CATALOG = REPO / "catalog"
 SHARED_REFERENCE = REPO.parent / "shared" / "reference"
 
 
+def published(root: Path) -> list[Path]:
+    """The files a build put in its output folder, in order: not the folder's own state (the
+    render cache a rebuild takes unchanged records from)."""
+    return sorted(p for p in root.rglob("*")
+                  if p.is_file() and ".cae-export" not in p.relative_to(root).parts)
+
+
 @dataclass
 class Run:
     returncode: int

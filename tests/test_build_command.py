@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, published
 
 
 def test_build_bundled_catalog_writes_every_target(tmp_path: Path, cli) -> None:
@@ -14,7 +14,7 @@ def test_build_bundled_catalog_writes_every_target(tmp_path: Path, cli) -> None:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     out = tmp_path / "out"
-    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    written = sorted(str(p.relative_to(out)) for p in published(out))
     assert written == [
         "bmecat/bmecat-etim.xml",
         "eclass/eclass-properties.xlsx",

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CATALOG
+from conftest import CATALOG, published
 from lxml import etree
 from test_bmecat import OFFICIAL_XSD, official_errors
 from test_classification_targets import official_validator
@@ -52,7 +52,7 @@ def changed(tmp_path_factory) -> tuple[Path, Path, object]:
 
 
 def files(out: Path) -> list[str]:
-    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    return sorted(str(p.relative_to(out)) for p in published(out))
 
 
 def test_change_files_and_full_files(changed) -> None:

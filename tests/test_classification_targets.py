@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from conftest import published
 from openpyxl import load_workbook
 
 from cae_export.catalog import jsonl_line
@@ -67,7 +68,7 @@ def project_validator() -> jsonschema.Draft202012Validator:
 
 
 def all_files(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    return sorted(str(p.relative_to(folder)) for p in published(folder))
 
 
 def copy_catalog(tmp_path: Path) -> Path:

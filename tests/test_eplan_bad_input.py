@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import published
 from lxml import etree
 
 from cae_export.catalog import dump_yaml, load_record_file
@@ -190,8 +191,7 @@ def test_a_part_number_clash_is_reported_by_every_eplan_target_alone(tmp_path: P
     assert errors == [f"error: {catalog / 'b' / '770-1324.yaml'}: record 770-1324: field "
                       "item_number: part number WAGO.770-1324 is already used by item 770-1324 "
                       f"({catalog / 'a' / '770-1324.yaml'}) (left out of {targets.replace(',', ', ')})"]
-    written = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*")
-                     if p.is_file())
+    written = sorted(str(p.relative_to(tmp_path / "out")) for p in published(tmp_path / "out"))
     expected = {"eplan": ["eplan/parts.xml"], "edz": ["edz/WAGO.770-1324.edz"]}
     assert written == sorted([*(f for t in targets.split(",") for f in expected[t]),
                               "report.html", "report.json"])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import py7zr
 import pytest
+from conftest import published
 from lxml import etree
 
 from cae_export.catalog import load_record_file
@@ -53,8 +54,8 @@ def test_edz_packages_match_golden_files(built: Path) -> None:
 def test_second_build_is_byte_identical(built: Path, tmp_path: Path) -> None:
     assert run_cli("build", CATALOG, "--out", tmp_path, "--target", "eplan,edz",
                    "--per-part").returncode == 0
-    first = sorted(p.relative_to(built) for p in built.rglob("*") if p.is_file())
-    second = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    first = sorted(p.relative_to(built) for p in published(built))
+    second = sorted(p.relative_to(tmp_path) for p in published(tmp_path))
     assert first == second and len(first) == 11  # 4 EDZ, parts.xml, 4 per part, the report
     for rel in first:
         assert (built / rel).read_bytes() == (tmp_path / rel).read_bytes(), rel
@@ -157,7 +158,7 @@ def test_edz_manifest_lists_exactly_the_items(built: Path, tmp_path: Path) -> No
     assert manifest.get("version") == "2.0"
     items = manifest.findall("packages/package/items/item")
     listed = {f"items/{i.get('type')}/{i.get('locator')}" for i in items}
-    files = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()}
+    files = {str(p.relative_to(tmp_path)) for p in published(tmp_path)}
     assert files - {"manifest.xml"} == listed
     assert {i.get("name") for i in items} == {"part", "manufacturer"}
     part_doc = tmp_path / "items" / "partxml" / "WAGO.770-744_062-000.part.xml"
@@ -169,6 +170,6 @@ def test_edz_opens_with_7z(built: Path, tmp_path: Path) -> None:
     path = built / "edz" / "WAGO.831-1104_322-004.edz"
     assert subprocess.run(["7z", "t", str(path)], capture_output=True).returncode == 0
     subprocess.run(["7z", "x", f"-o{tmp_path}", str(path)], check=True, capture_output=True)
-    files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    files = sorted(str(p.relative_to(tmp_path)) for p in published(tmp_path))
     assert files == ["items/partxml/WAGO.831-1104_322-004.part.xml",
                      "items/partxml/WAGO.manufacturer.xml", "manifest.xml"]

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CATALOG, REPO
+from conftest import CATALOG, REPO, published
 
 from cae_export.catalog import jsonl_line
 from cae_export.cli import main
@@ -24,7 +24,7 @@ from cae_export.synth import load_bases, synthesize
 
 
 def snapshot(out: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(out)): p.read_bytes() for p in published(out)}
 
 
 def synthetic(path: Path, count: int) -> Path:
@@ -78,7 +78,7 @@ def test_a_record_that_left_the_catalog_leaves_the_output(
     after = snapshot(out)
     assert "edz/WAGO.2004-407.edz" in before and "edz/WAGO.2004-407.edz" not in after
     assert b"WAGO.2004-407" not in after["eplan/parts.xml"]
-    assert not (out / STATE_DIR).exists()
+    assert not (out / STATE_DIR / "work").exists()  # the render cache stays
 
 
 def test_a_job_without_markers_keeps_the_earlier_marker_set(
@@ -117,7 +117,7 @@ def test_a_write_error_keeps_the_earlier_set_and_names_the_file(
     after = snapshot(out)
     assert after["eplan/parts.xml"] == before["eplan/parts.xml"]  # the earlier set stays
     assert after["markers/markers.csv"] != before["markers/markers.csv"]  # fine targets go on
-    assert not (out / STATE_DIR).exists()
+    assert not (out / STATE_DIR / "work").exists()  # the render cache stays
 
 
 def staged(out: Path, pattern: str) -> list[Path]:
@@ -150,7 +150,7 @@ def test_ctrl_c_while_finishing_stops_at_once_and_keeps_the_earlier_set(
         proc.kill()
     assert proc.returncode == 130 and "interrupted" in (proc.stderr.read() if proc.stderr else "")
     assert snapshot(out) == before
-    assert not (out / STATE_DIR).exists()
+    assert not (out / STATE_DIR / "work").exists()  # the render cache stays
 
 
 def test_a_killed_build_leaves_nothing_that_lasts(
@@ -174,7 +174,7 @@ def test_a_killed_build_leaves_nothing_that_lasts(
     clean = tmp_path / "clean"
     assert main(["build", str(catalog), "--out", str(clean), "--jobs", "1"]) == 0
     assert main(["build", str(catalog), "--out", str(out), "--jobs", "1"]) == 0
-    assert not (out / STATE_DIR).exists()
+    assert not (out / STATE_DIR / "work").exists()  # the render cache stays
     assert snapshot(out) == snapshot(clean)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from conftest import CATALOG
+from conftest import CATALOG, published
 
 from cae_export.catalog import iter_pending, jsonl_line
 from cae_export.cli import main
@@ -39,8 +39,7 @@ def build(catalog: Path, out: Path, classes: list[type[Target]], jobs: int) -> R
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {str(p.relative_to(root)): p.read_bytes() for p in published(root)}
 
 
 def outcome(report: Report) -> tuple[int, int, list[str]]:

@@ -55,6 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="output folder (default: out/)")
     parser.add_argument("--per-part", action="store_true",
                         help="also write one document per part where the target supports it")
+    parser.add_argument("--clean", action="store_true",
+                        help="render every record afresh: ignore what earlier builds into "
+                             "this output folder kept (the render cache)")
     parser.add_argument("--changes-since", type=Path, default=None, metavar="OLD",
                         help="write change files against OLD (a catalog, or any file import "
                              "reads): an xChange CHANGE catalogue, a BMEcat T_UPDATE_PRODUCTS, "
@@ -106,7 +109,8 @@ def render_options(args: argparse.Namespace) -> BuildOptions:
                         jobs=args.jobs, validity_start=args.validity_start,
                         allow_formula_text=args.allow_formula_text,
                         bmecat_header=args.bmecat_header, prices=args.prices,
-                        bmecat_transaction=args.bmecat_transaction)
+                        bmecat_transaction=args.bmecat_transaction,
+                        clean=getattr(args, "clean", False))
 
 
 def catalog_size(catalog: Path) -> int | None:

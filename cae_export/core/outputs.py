@@ -48,6 +48,9 @@ class FileSet:
     name: str
     stage: Path
     patterns: Sequence[str]
+    # files of the earlier set that are already what this set would write: they stay
+    # untouched (not rewritten, not removed)
+    keep: frozenset[str] = frozenset()
 
 
 class OutputFolder:
@@ -129,7 +132,7 @@ class OutputFolder:
         old = {str(p.relative_to(self.root)) for pattern in file_set.patterns
                for p in self.root.glob(pattern) if p.is_file()}
         return {"stage": str(file_set.stage.relative_to(self.root)), "moves": new,
-                "removes": sorted(old - set(new))}
+                "removes": sorted(old - set(new) - file_set.keep)}
 
     def recover(self) -> None:
         """Finish a commit a killed build left half done."""

@@ -33,6 +33,7 @@ from cae_export.catalog import PendingRecord
 from cae_export.core.outputs import FileSet, OutputFolder
 from cae_export.core.problems import OutputInvalid, Problem, RecordError, Report, internal_problem
 from cae_export.core.timings import Timings, active, timings_of
+from cae_export.pipeline.cache import CACHE_DIR, RenderCache, environment_key
 from cae_export.pipeline.executor import Executor, executor_for
 from cae_export.pipeline.options import BuildOptions, ChangeSet
 from cae_export.pipeline.target import Findings, Target, View
@@ -93,6 +94,8 @@ class BuildPlan:
     dry: bool = False
     # set when the build keeps a quality report: the record-level rules
     record_checks: RecordChecks | None = None
+    # the output folder's render cache (None: every record is rendered)
+    cache: RenderCache | None = None
 
 
 @dataclass(frozen=True)
@@ -143,14 +146,23 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
     plan = _announced_plan(classes, options, report, timings, dry=False,
                            record_checks=record_checks if quality is not None else None)
     with OutputFolder(out_dir) as folder:
+        if options.changes is None:  # a change build's results depend on OLD: not kept
+            cache = RenderCache(str(folder.state / CACHE_DIR),
+                                environment_key([cls.name for cls in plan.targets], options)
+                                + bytes([plan.record_checks is not None]),
+                                read=not options.clean)
+            plan = dataclasses.replace(plan, cache=cache)
+        used: set[str] = set()
         if quality is not None:  # its spool goes in the work folder, as the targets' do
             quality.start([cls.name for cls in plan.targets])
         executor = executor_for(options.jobs, folder.temp_dir)
         targets = [cls(folder.stage(cls.name), options, report, context, executor)
                    for cls, context in zip(plan.targets, plan.target_contexts, strict=True)]
+        for target in targets:
+            target.output_root = folder.root
         merge = Merge(plan, targets, report, timings, folder, quality)
         try:
-            rendered = _rendered(records, plan, executor, timings)
+            rendered = _rendered(records, plan, executor, timings, used)
             # closing() stops handing out work however the loop ends
             with active(timings), contextlib.closing(rendered):
                 for item, outcome in rendered:
@@ -170,6 +182,8 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
         if quality is not None and sets:
             sets += _quality_set(quality, folder, report)
         report.files_written += folder.commit(sets)
+        if plan.cache is not None:  # what this catalog no longer uses
+            plan.cache.collect(used)
     return plan
 
 
@@ -241,7 +255,8 @@ def _file_sets(finished: list[Target], merge: Merge, report: Report) -> list[Fil
                 report.notes.append(f"{target.name}: no valid record, so its earlier files "
                                     "were kept")
             continue
-        sets.append(FileSet(target.name, target.out_dir, target.files_of(target.options)))
+        sets.append(FileSet(target.name, target.out_dir, target.files_of(target.options),
+                            target.kept_files()))
     return sets
 
 
@@ -377,33 +392,90 @@ Rendered = Iterator[tuple[Record | Problem, RecordOutcome | None]]
 
 
 def _rendered(records: Iterable[CatalogItem], plan: BuildPlan, executor: Executor,
-              timings: Timings) -> Rendered:
+              timings: Timings, used: set[str] | None = None) -> Rendered:
+    """Each record with its outcome, in catalog order; the cache keys of the records taken
+    from or put into the cache are added to ``used``."""
     items = iter(records)
     first = _next_chunk(items, timings)
+    keys = used if used is not None else set()
     if executor.workers == 1 or len(first) < CHUNK_SIZE:
         # one job, or a catalog smaller than a chunk: starting workers would cost more than it saves
-        yield from _render_here(itertools.chain(first, items), plan, timings)
+        yield from _render_here(itertools.chain(first, items), plan, timings, keys)
     else:
-        yield from _render_in_workers(first, items, plan, executor, timings)
+        yield from _render_in_workers(first, items, plan, executor, timings, keys)
 
 
-def _render_here(items: Iterator[CatalogItem], plan: BuildPlan, timings: Timings) -> Rendered:
+def _render_here(items: Iterator[CatalogItem], plan: BuildPlan, timings: Timings,
+                 used: set[str]) -> Rendered:
     while True:
         with timings.measure("load"):  # a catalog iterator may load records as it goes
             item = next(items, None)
-            loaded = None if item is None else _load(item)
-        if loaded is None:
+        if item is None:
             return
-        if isinstance(loaded, Problem):
-            yield loaded, None
-            continue
-        with timings.measure("render"):
-            outcome = render_record(plan, loaded)
+        loaded, outcome, key = _cached_or_rendered(plan, item, timings)
+        if key is not None:
+            used.add(key)
         yield loaded, outcome
 
 
+CachedOutcome = tuple[Record | Problem, RecordOutcome | None, str | None]
+
+
+def _cached_or_rendered(plan: BuildPlan, item: CatalogItem, timings: Timings) -> CachedOutcome:
+    """One record loaded and rendered, or as an earlier build rendered it (the cache), with
+    its cache key (None: not cached)."""
+    cache = plan.cache
+    key = cache.key(item) if cache is not None and isinstance(item, PendingRecord) else None
+    if key is not None:
+        with timings.measure("load"):
+            hit = cache.get(key)  # type: ignore[union-attr]
+        if hit is not None:
+            data, source, outcome = hit
+            now = item.file if item.line is None else f"{item.file}:{item.line}"
+            if now != source:  # the same record, moved to another line
+                outcome = _moved(outcome, source, now, item.line)
+            return Record(data, now), outcome, key
+    with timings.measure("load"):
+        loaded = _load(item)
+    if isinstance(loaded, Problem):
+        return loaded, None, None
+    with timings.measure("render"):
+        outcome = render_record(plan, loaded)
+    if key is not None and not _has_fault(outcome):
+        with timings.measure("write"):
+            cache.put(key, (loaded.data, loaded.source, outcome))  # type: ignore[union-attr]
+        return loaded, outcome, key
+    return loaded, outcome, None
+
+
+def _moved(outcome: RecordOutcome, old: str, new: str, line: int | None) -> RecordOutcome:
+    """A cached outcome with its problems named at the record's new place."""
+    def at(p: Problem) -> Problem:
+        if p.file != old:
+            return p
+        return dataclasses.replace(p, file=new, line=line if p.line is not None else None)
+
+    def facts(value: Any) -> Any:
+        if isinstance(value, dict) and "findings" in value:
+            return {**value, "findings": tuple(at(p) for p in value["findings"])}
+        return value
+
+    views = tuple(dataclasses.replace(v, findings=Findings(
+        v.findings.notes, tuple(at(p) for p in v.findings.warnings)), facts=facts(v.facts))
+        for v in outcome.views)
+    results = tuple(at(r) if isinstance(r, Problem) else r for r in outcome.results)
+    checks = tuple((at(p), targets) for p, targets in outcome.checks)
+    return RecordOutcome(views, results, checks)
+
+
+def _has_fault(outcome: RecordOutcome) -> bool:
+    """A fault of the program is not kept: the next build tries again."""
+    return any(isinstance(r, Problem) and r.traceback is not None for r in outcome.results) \
+        or any(p.traceback is not None for p, _ in outcome.checks)
+
+
 def _render_in_workers(first: list[CatalogItem], items: Iterator[CatalogItem], plan: BuildPlan,
-                       executor: Executor, timings: Timings) -> Rendered:
+                       executor: Executor, timings: Timings, used: set[str]) -> Rendered:
     sent: deque[list[CatalogItem]] = deque()
 
     def chunks() -> Iterator[list[CatalogItem]]:
@@ -421,8 +493,9 @@ def _render_in_workers(first: list[CatalogItem], items: Iterator[CatalogItem], p
                 result = next(results, None)
             if result is None:
                 return
-            outcomes, worker_seconds = result
+            outcomes, worker_seconds, keys = result
             timings.merge(worker_seconds)
+            used.update(keys)
             for original, (loaded, outcome) in zip(sent.popleft(), outcomes, strict=True):
                 # a worker sends back only what the main process does not have already
                 record = loaded if isinstance(original, PendingRecord) else original
@@ -435,23 +508,25 @@ def _next_chunk(items: Iterator[CatalogItem], timings: Timings) -> list[CatalogI
         return list(itertools.islice(items, CHUNK_SIZE))
 
 
-ChunkResult = tuple[list[tuple[Record | Problem | None, RecordOutcome | None]], dict[str, float]]
+ChunkResult = tuple[list[tuple[Record | Problem | None, RecordOutcome | None]], dict[str, float],
+                    list[str]]
 
 
 def _render_chunk(plan: BuildPlan, chunk: list[CatalogItem]) -> ChunkResult:
-    """Worker side: load and render one chunk, with the time each phase took."""
+    """Worker side: load and render one chunk (or take it from the cache), with the time
+    each phase took and the cache keys used."""
     outcomes: list[tuple[Record | Problem | None, RecordOutcome | None]] = []
+    keys: list[str] = []
     with active(Timings()) as timings:
         for item in chunk:
-            with timings.measure("load"):
-                loaded = _load(item)
+            loaded, outcome, key = _cached_or_rendered(plan, item, timings)
+            if key is not None:
+                keys.append(key)
             if isinstance(loaded, Problem):
                 outcomes.append((loaded, None))
                 continue
-            with timings.measure("render"):
-                outcome = render_record(plan, loaded)
             outcomes.append((loaded if isinstance(item, PendingRecord) else None, outcome))
-    return outcomes, timings.seconds
+    return outcomes, timings.seconds, keys
 
 
 # merge ---------------------------------------------------------------------------------------

@@ -40,3 +40,4 @@ class BuildOptions:
     prices: Path | None = None             # prices CSV: a BMEcat price catalog (T_NEW_CATALOG)
     bmecat_transaction: str = "auto"       # auto (catalog with prices) | catalog | productdata
     changes: ChangeSet | None = None       # change files since an older catalog
+    clean: bool = False                    # render every record afresh (ignore the cache)

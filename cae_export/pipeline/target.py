@@ -108,6 +108,24 @@ class Target(ABC):
         self.report = report
         self.context = context  # what ``prepare`` gave, once per build
         self.executor = executor
+        # the output folder itself, where the earlier build's files are (set by the engine)
+        self.output_root: Path | None = None
+
+    def kept_files(self) -> frozenset[str]:
+        """Files (relative to the output folder) of the earlier build that this one would
+        write byte for byte and therefore leaves as they are."""
+        return frozenset()
+
+    def same_as_earlier(self, name: str, data: bytes) -> bool:
+        """The earlier build's file ``name`` (relative to the output folder) is ``data``
+        byte for byte: a per-part file that need not be written again."""
+        if self.output_root is None:
+            return False
+        earlier = self.output_root / name
+        try:
+            return earlier.stat().st_size == len(data) and earlier.read_bytes() == data
+        except OSError:
+            return False
 
     @classmethod
     def prepare(cls, options: BuildOptions) -> Any:

@@ -45,6 +45,7 @@ class EdzTarget(Target):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.files = 0
+        self.kept: set[str] = set()
 
     @classmethod
     def checks(cls, record: Record, context: Any) -> tuple[Problem, ...]:
@@ -56,10 +57,17 @@ class EdzTarget(Target):
 
     def add(self, record: Record, rendered: EdzPackage) -> None:
         # one package per part number: the part view refused a second claim before this
-        path = self.out_dir / self.folder / portable_name(f"{rendered.part_number}.edz")
-        with timings_of(self.report).measure("write"), atomic_output(path) as handle:
+        name = f"{self.folder}/{portable_name(f'{rendered.part_number}.edz')}"
+        if self.same_as_earlier(name, rendered.data):
+            self.kept.add(name)  # the earlier build's package is this one: left as it is
+            return
+        with timings_of(self.report).measure("write"), \
+                atomic_output(self.out_dir / name) as handle:
             handle.write(rendered.data)  # checked in render: no second look needed
         self.files += 1
+
+    def kept_files(self) -> frozenset[str]:
+        return frozenset(self.kept)
 
     def finish(self) -> int:
         return self.files

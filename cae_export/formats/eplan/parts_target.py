@@ -26,7 +26,7 @@ from cae_export.core.spool import TextSpool
 from cae_export.core.timings import timings_of
 from cae_export.formats.eplan.checks import part_checks
 from cae_export.formats.eplan.view import PartView, RenderedPart, single_part_document
-from cae_export.formats.eplan.xml import validate_document, write_document
+from cae_export.formats.eplan.xml import document_chunks, validate_document, write_document
 from cae_export.pipeline.target import Derived, Target
 from cae_export.record import Record
 
@@ -51,6 +51,7 @@ class EplanTarget(Target):
         self.kept_addresses: set[str] = set()
         self.files = 0
         self.removed: list[str] = []  # change build: parts of the old catalog that are gone
+        self.kept: set[str] = set()   # per-part documents the earlier build wrote alike
 
     @classmethod
     def checks(cls, record: Record, context: Any) -> tuple[Problem, ...]:
@@ -76,8 +77,12 @@ class EplanTarget(Target):
             if rendered.address_kept:
                 self.kept_addresses.add(rendered.manufacturer)
         if self.options.per_part and changes is None:
-            path = self.out_dir / self.folder / "parts" / portable_name(f"{rendered.part_number}.xml")
-            self.write(path, 1, single_part_document(rendered))
+            name = f"{self.folder}/parts/{portable_name(f'{rendered.part_number}.xml')}"
+            text = "".join(document_chunks(1, single_part_document(rendered)))
+            if self.same_as_earlier(name, text.encode("utf-8")):
+                self.kept.add(name)  # the earlier build's document is this one
+            else:
+                self.write(self.out_dir / name, 1, [text], validate_document, whole=True)
 
     def address_records(self) -> Iterator[str]:
         for short_name in sorted(self.addresses):
@@ -88,11 +93,19 @@ class EplanTarget(Target):
         yield from self.address_records()
 
     def write(self, path: Path, count: int, body: Iterable[str],
-              validate: Callable[[Path], None] = validate_document) -> None:
+              validate: Callable[[Path], None] = validate_document, *,
+              whole: bool = False) -> None:
+        """Write a document (``whole``: ``body`` is its whole text already), validated."""
         with timings_of(self.report).measure("write"), \
                 atomic_output(path, validate, binary=False) as handle:
-            write_document(handle, count, body)
+            if whole:
+                handle.writelines(body)
+            else:
+                write_document(handle, count, body)
         self.files += 1
+
+    def kept_files(self) -> frozenset[str]:
+        return frozenset(self.kept)
 
     def validate_frame(self, _path: Path) -> None:
         """The document without its (already validated) parts: root, attributes, addresses."""

@@ -1,0 +1,141 @@
+"""The render cache of an output folder: a rebuild renders only the records whose content,
+or whose environment (the program and its mapping data and templates, the options, the side
+files, the targets), changed since an earlier build there.
+
+Each rendered record is kept as one file, named by the digest of everything its rendering
+depends on: the environment key, the record's source name and its text. A cache file is
+written whole and then renamed into place, so its existence means the work it holds was
+finished (a killed build leaves only finished work, which is right for any later build with
+the same inputs); what it holds is the same a fresh render would give, because the name is a
+digest of every input. After a build, files no build of the current catalog uses are removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cae_export
+from cae_export.catalog import PendingRecord
+
+CACHE_DIR = "cache"  # inside the output folder's state folder (.cae-export)
+PROGRAM_FILES = (".py", ".yaml", ".yml", ".json", ".xsd", ".j2", ".rng", ".csv", ".ttf")
+VERSION = b"render-cache 1"
+
+
+def _package_roots() -> list[Path]:
+    package = Path(cae_export.__file__).resolve().parent
+    roots = [package]
+    templates = package.parent / "templates"
+    roots.append(templates if templates.is_dir() else package / "templates")
+    return [root for root in roots if root.is_dir()]
+
+
+def _hash_path(digest: Any, path: Path) -> None:
+    """A file's or a folder's bytes (every file in it, by relative name, in order)."""
+    if path.is_dir():
+        for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(str(file.relative_to(path)).encode("utf-8") + b"\0")
+            digest.update(file.read_bytes())
+    elif path.is_file():
+        digest.update(path.read_bytes())
+    else:
+        digest.update(b"(missing)")
+
+
+def environment_key(targets: Iterable[str], options: Any) -> bytes:
+    """Everything besides the record that a record's rendering depends on."""
+    digest = hashlib.blake2b(VERSION, digest_size=20)
+    digest.update(cae_export.__version__.encode())
+    for root in _package_roots():
+        for file in sorted(p for p in root.rglob("*")
+                           if p.is_file() and p.suffix in PROGRAM_FILES):
+            digest.update(str(file.relative_to(root)).encode("utf-8") + b"\0")
+            digest.update(file.read_bytes())
+    digest.update(",".join(targets).encode())
+    settings = {k: v for k, v in vars(options).items() if k not in ("jobs", "changes", "clean")}
+    digest.update(repr(sorted(settings.items())).encode())
+    for side in ("etim_model", "bmecat_header", "prices"):
+        path = getattr(options, side, None)
+        if path is not None:
+            _hash_path(digest, Path(path))
+    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    return digest.digest()
+
+
+@dataclass(frozen=True)
+class RenderCache:
+    """Where a build finds and keeps rendered records (picklable: workers use it too)."""
+
+    root: str
+    environment: bytes
+    read: bool = True  # False: --clean, every record is rendered afresh
+
+    def key(self, item: PendingRecord) -> str | None:
+        """The cache name of one record: its environment, file and text (not its line in a
+        JSON Lines file: a record that moved is still the same record; the problems it had
+        are named at its new line when it is taken from the cache)."""
+        digest = hashlib.blake2b(self.environment, digest_size=20)
+        digest.update(item.file.encode("utf-8") + b"\0")
+        if item.text is not None:
+            digest.update(item.text.encode("utf-8"))
+        else:
+            try:
+                digest.update(Path(item.file).read_bytes())
+            except OSError:
+                return None  # the loader will name the problem
+        return digest.hexdigest()
+
+    def path(self, key: str) -> Path:
+        return Path(self.root) / key[:2] / f"{key}.pickle"
+
+    def get(self, key: str) -> Any:
+        if not self.read:
+            return None
+        try:
+            data = self.path(key).read_bytes()
+        except OSError:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # a damaged cache file is a miss, never an error
+            return None
+
+    def put(self, key: str, value: Any) -> None:
+        """Write whole, then rename: a cache file that exists is complete."""
+        path = self.path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(temp, path)
+        except OSError:
+            return  # a full disk costs the cache, never the build
+
+    def collect(self, used: set[str]) -> int:
+        """Remove every cache file no record of this build used (and stray temporary files);
+        how many were removed."""
+        removed = 0
+        root = Path(self.root)
+        if not root.is_dir():
+            return 0
+        for folder in root.iterdir():
+            if not folder.is_dir():
+                continue
+            for entry in os.scandir(folder):
+                name = entry.name
+                if name.endswith(".pickle") and name[:-7] in used:
+                    continue
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed += 1
+        return removed
+
+
+__all__ = ["CACHE_DIR", "RenderCache", "environment_key"]

@@ -1,0 +1,130 @@
+"""Incremental builds: a rebuild into the same output folder renders only the records that
+changed (the render cache in ``OUT/.cae-export/cache``), writes the same bytes as a clean
+build, leaves the per-part files of unchanged records alone, and survives a killed build."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import CATALOG, REPO, published
+from test_reliability_outputs import build, synthetic, wait_until
+
+from cae_export.core.outputs import STATE_DIR
+
+TARGETS = "eplan,edz,etim-xchange,bmecat,eclass-xlsx"
+COUNT = 4000
+CHANGED = (5, 1000, 2500, 3999)  # line indexes of the records changed
+
+
+def run(catalog: Path, out: Path, *extra: str) -> None:
+    result = subprocess.run(build(catalog, "--out", out, "--target", TARGETS, "--per-part",
+                                  "--jobs", "2", *extra), cwd=REPO, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def tree(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in published(out)}
+
+
+def cache_files(out: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in (out / STATE_DIR / "cache").rglob("*.pickle")}
+
+
+def changed_lines(path: Path, indexes: tuple[int, ...], height: float) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(True)
+    for n in indexes:
+        data = json.loads(lines[n])
+        data.setdefault("geometry", {})["height"] = {"value": height, "unit": "mm"}
+        lines[n] = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory) -> dict[str, object]:
+    """A full build of 4,000 records, then 4 of them changed and one removed, rebuilt into
+    the same folder; and a clean build of the changed catalog."""
+    tmp = tmp_path_factory.mktemp("incremental")
+    catalog = synthetic(tmp / "catalog.jsonl", COUNT)
+    out = tmp / "out"
+    run(catalog, out)
+    before_cache = cache_files(out)
+    before_edz = {p.name: (p.stat().st_mtime_ns, p.stat().st_ino) for p in (out / "edz").iterdir()}
+    lines = catalog.read_text(encoding="utf-8").splitlines(True)
+    removed = json.loads(lines[1])["item_number"]
+    changed_lines(catalog, CHANGED, 77.7)
+    lines = catalog.read_text(encoding="utf-8").splitlines(True)
+    catalog.write_text("".join(lines[:1] + lines[2:]), encoding="utf-8")  # one record leaves
+    started = time.monotonic()
+    run(catalog, out)
+    incremental = time.monotonic() - started
+    clean = tmp / "clean"
+    run(catalog, clean)
+    items = [json.loads(line)["item_number"] for line in lines]
+    return {"out": out, "clean": clean, "catalog": catalog, "before_cache": before_cache,
+            "before_edz": before_edz, "removed": removed, "items": items,
+            "incremental": incremental, "tmp": tmp}
+
+
+def test_a_rebuild_gives_the_bytes_of_a_clean_build(rebuilt) -> None:
+    assert tree(rebuilt["out"]) == tree(rebuilt["clean"])
+
+
+def test_only_the_changed_records_are_rendered(rebuilt) -> None:
+    before, after = rebuilt["before_cache"], cache_files(rebuilt["out"])
+    new = set(after) - set(before)
+    assert len(new) == len(CHANGED)  # one rendering each, kept for the next build
+    assert len(set(before) - set(after)) == len(CHANGED) + 1  # the old ones and the removed
+    assert len(after) == COUNT - 1
+
+
+def test_unchanged_per_part_files_are_not_rewritten(rebuilt) -> None:
+    out, before = rebuilt["out"], rebuilt["before_edz"]
+    after = {p.name: (p.stat().st_mtime_ns, p.stat().st_ino) for p in (out / "edz").iterdir()}
+    changed = {f"WAGO.{rebuilt['items'][n]}.edz".replace("/", "_") for n in CHANGED}
+    removed = f"WAGO.{rebuilt['removed']}.edz".replace("/", "_")
+    assert removed in before and removed not in after  # the record left the catalog
+    assert {name for name in after if after[name] != before.get(name)} == changed
+    assert len(after) == COUNT - 1
+
+
+def test_other_options_or_clean_render_everything_again(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(CATALOG, out)
+    first = cache_files(out)
+    run(CATALOG, out, "--validity-start", "2026-01-01")  # another environment: other names
+    second = cache_files(out)
+    assert len(second) == 4 and not set(first) & set(second)
+    run(CATALOG, out, "--validity-start", "2026-01-01", "--clean")  # the same names, redone
+    third = cache_files(out)
+    assert set(third) == set(second) and all(third[n] > second[n] for n in third)
+
+
+def test_a_killed_build_then_a_rebuild_gives_the_clean_bytes(rebuilt) -> None:
+    """A clean rebuild killed half way, then a rebuild: the bytes of a clean build (the
+    cache holds only finished work, so what the killed build kept is right to use)."""
+    out, catalog, clean = rebuilt["out"], rebuilt["catalog"], rebuilt["clean"]
+    before = cache_files(out)
+    proc = subprocess.Popen(build(catalog, "--out", out, "--target", TARGETS, "--per-part",
+                                  "--jobs", "2", "--clean"), cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        def redone() -> int:
+            now = cache_files(out)
+            return sum(1 for name, mtime in now.items() if mtime > before.get(name, 0))
+        assert wait_until(lambda: redone() > 400, 300)
+        os.killpg(proc.pid, signal.SIGKILL)  # the build and its workers, without warning
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+    assert redone() < COUNT - 1  # it was stopped half way
+    run(catalog, out)
+    assert tree(out) == tree(clean)
+    assert not (out / STATE_DIR / "work").exists()
