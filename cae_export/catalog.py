@@ -209,6 +209,11 @@ class PendingRecord:
     line: int | None = None  # JSON Lines: 1-based line number
     text: str | None = None  # JSON Lines: the line itself
 
+    @property
+    def source(self) -> str:
+        """The record's source as its Record names it: the file, or ``file:line``."""
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
     def load(self) -> Record | Problem:
         if self.line is None:
             return load_yaml_record(Path(self.file))

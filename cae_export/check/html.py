@@ -31,10 +31,10 @@ from typing import Any
 
 from markupsafe import Markup
 
+from cae_export.check.rules import SEVERITIES
 from cae_export.core.templating import environment
 
 TEMPLATE = "report.html.j2"
-SEVERITIES = ("error", "warning", "info")
 STATUS_CODES = {"ready": "0", "warnings": "1", "errors": "2"}
 MISSING_STATUS = "-"
 DATA_MARK = "\x00report-data\x00"  # where the embedded JSON goes in the rendered template

@@ -1,8 +1,9 @@
 """The quality report: what every record got from the rules, per target, as one document
 (``templates/check/report.schema.json``) written as JSON and as an HTML page.
 
-``QualityReport`` is the build's quality sink: the engine hands it each record's findings,
-each tied to the targets it is for; ``document`` then sums them up. Records stay in catalog
+``QualityReport`` is the build's quality sink: the engine runs its record-level rules on
+every record and hands it each record's findings, each tied to the targets it is for;
+``head`` then sums them up. Records stay in catalog
 order and findings in the order the rules ran, so two runs give the same bytes.
 """
 
@@ -18,14 +19,14 @@ from typing import Any
 import fastjsonschema
 
 from cae_export.catalog import load_yaml_text
-from cae_export.check.rules import RULE_LIST, RULES, rule_of
+from cae_export.check.record_rules import record_checks
+from cae_export.check.rules import RULE_LIST, RULES, SEVERITIES, rule_of
 from cae_export.core.atomic import atomic_output
 from cae_export.core.problems import OutputInvalid, Problem, RecordError, Report
 from cae_export.core.resources import template_path
 from cae_export.core.spool import RowSpool
 from cae_export.record import Record, schema_problems
 
-SEVERITIES = ("error", "warning", "info")
 REPORT_FILES = (("report.json", "json"), ("report.html", "html"))
 STATUS_ORDER = ("ready", "warnings", "errors")
 COMPLETENESS_BINS = (*((n * 10, n * 10 + 9) for n in range(10)), (100, 100))
@@ -38,9 +39,10 @@ class QualityReport:
     Each record's entry is parked in a spool as one JSON line (memory stays flat however
     large the catalog); the summary is counted as the entries come. ``close`` removes it."""
 
-    def __init__(self, targets: list[str], catalog: str = "", etim_model: str | None = None
-                 ) -> None:
-        self.targets = targets
+    record_checks = staticmethod(record_checks)
+
+    def __init__(self, catalog: str, etim_model: str | None = None) -> None:
+        self.targets: list[str] = []  # the build's, from ``start``
         self.catalog = catalog
         self.etim_model = etim_model
         self._spool: RowSpool | None = None
@@ -49,7 +51,7 @@ class QualityReport:
         self.counts = dict.fromkeys(SEVERITIES, 0)
         self.with_errors = 0
         self.with_warnings = 0
-        self.status_counts = {t: dict.fromkeys(STATUS_ORDER, 0) for t in targets}
+        self.status_counts: dict[str, dict[str, int]] = {}
         self.completeness_bins = [0] * len(COMPLETENESS_BINS)
         self.completeness_sum = 0.0
         self.completeness_known = 0
@@ -71,7 +73,7 @@ class QualityReport:
 
     def write(self, stage: Path, report: Report) -> tuple[str, ...]:
         """``report.json`` and ``report.html`` of what was collected, into ``stage``."""
-        head = self.head(self.catalog, self.etim_model, report)
+        head = self.head(report)
         for name, fmt in REPORT_FILES:
             write_report(head, self.records, stage / name, fmt)
         return tuple(name for name, _ in REPORT_FILES)
@@ -145,7 +147,7 @@ class QualityReport:
                 "findings": [_finding(p, targets, file) for p, targets in merged]}
 
     # the document ---------------------------------------------------------------------------
-    def head(self, catalog: str, etim_model: str | None, report: Report) -> dict[str, Any]:
+    def head(self, report: Report) -> dict[str, Any]:
         """The document without its records; ``report``'s problems not tied to a record are
         its ``general`` findings."""
         general = [_finding(p, (), None) for p in report.problems if id(p) not in self.reported]
@@ -154,8 +156,8 @@ class QualityReport:
             counts[finding["severity"]] += 1
         known = self.completeness_known
         return {
-            "report": "cae-export check", "report_version": 1, "catalog": catalog,
-            "targets": self.targets, "etim_model": etim_model,
+            "report": "cae-export check", "report_version": 1, "catalog": self.catalog,
+            "targets": self.targets, "etim_model": self.etim_model,
             "summary": {
                 "records": self.count, "records_with_errors": self.with_errors,
                 "records_with_warnings": self.with_warnings,
@@ -172,10 +174,6 @@ class QualityReport:
                        "checks": r.checks} for r in RULE_LIST],
             "general": general,
         }
-
-    def document(self, catalog: str, etim_model: str | None, report: Report) -> dict[str, Any]:
-        """The whole document in memory (the writers stream it instead)."""
-        return {**self.head(catalog, etim_model, report), "records": list(self.records())}
 
 
 def every_schema_problem(problem: Problem) -> list[Problem]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SEVERITIES = ("error", "warning", "info")  # the order reports list and count them in
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -143,4 +145,4 @@ def rule_of(problem_rule: str | None, target: str | None, internal: bool) -> str
     return f"{target}.refused" if target else "target.refused"
 
 
-__all__ = ["RULES", "RULE_LIST", "Rule", "rule_of"]
+__all__ = ["RULES", "RULE_LIST", "SEVERITIES", "Rule", "rule_of"]

@@ -8,15 +8,16 @@ import datetime
 import itertools
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-from cae_export.catalog import catalog_files, iter_pending
-from cae_export.check.record_rules import record_checks
+from cae_export.catalog import PendingRecord, catalog_files, iter_pending
 from cae_export.check.report import QualityReport
 from cae_export.commands.arguments import positive_int
 from cae_export.console import print_problems, print_summary, progress
-from cae_export.core.problems import Report
+from cae_export.core.problems import Problem, Report
 from cae_export.pipeline import BuildOptions, run_build
+from cae_export.record import Record
 from cae_export.registry import READER_LIST, TARGETS
 from cae_export.release.changes import change_set, xchange_reference
 from cae_export.release.diff import as_catalog, diff_catalogs, records_of
@@ -120,32 +121,44 @@ def catalog_size(catalog: Path) -> int | None:
     return len(catalog_files(catalog)) if catalog.is_dir() else None
 
 
+def quality_report(args: argparse.Namespace) -> QualityReport:
+    """The quality report of a build or check of ``args.catalog``."""
+    return QualityReport(str(args.catalog), str(args.etim_model) if args.etim_model else None)
+
+
 def run(args: argparse.Namespace) -> int:
     total = catalog_size(args.catalog)
     names = args.target or list(TARGETS)
     options = render_options(args)
     report = Report()
     if args.changes_since is not None:
-        return run_changes(args, names, options, report)
-    # the quality report of what is built is committed with the build's files
-    quality = QualityReport(names, str(args.catalog),
-                            str(args.etim_model) if args.etim_model else None)
+        return run_changes(args, names, options, report, total)
+    return build_and_sum_up(args, names, iter_pending(args.catalog), options, report, total)
+
+
+def build_and_sum_up(args: argparse.Namespace, names: list[str],
+                     records: Iterable[PendingRecord | Problem | Record], options: BuildOptions,
+                     report: Report, total: int | None,
+                     rows: list[tuple[str, str]] | None = None) -> int:
+    """The build, with its quality report committed with its files; then the summary (with
+    ``rows``). The exit code."""
+    quality = quality_report(args)
     try:
         with progress("building", total) as advance:
             # Records are loaded where they are rendered: in the workers of a parallel build.
-            run_build(iter_pending(args.catalog), [TARGETS[n] for n in names], args.out,
-                      options, report, advance, quality=quality, record_checks=record_checks)
-        summary = quality_line(quality, report, args.out)
+            run_build(records, [TARGETS[n] for n in names], args.out, options, report, advance,
+                      quality=quality)
+        summary = quality_line(quality, args.out)
     finally:
         quality.close()
     print_problems(report)
     print_summary(f"cae-export build → {args.out} ({', '.join(names)})", report,
-                  [("quality report", summary)])
+                  [*(rows or []), ("quality report", summary)])
     return 1 if report.errors else 0
 
 
 def run_changes(args: argparse.Namespace, names: list[str], options: BuildOptions,
-                report: Report) -> int:
+                report: Report, total: int | None) -> int:
     """``--changes-since OLD``: the diff first, then a build of the new catalog followed by
     OLD's removed records, which only the change files take."""
     with tempfile.TemporaryDirectory(prefix="cae-export-old-") as temp:
@@ -162,28 +175,17 @@ def run_changes(args: argparse.Namespace, names: list[str], options: BuildOption
         if "etim-xchange" in names:
             reference = xchange_reference(args.changes_since, old, options, TARGETS["etim-xchange"])
         changes = change_set(diff, str(args.changes_since), reference)
-        options = dataclasses.replace(options, changes=changes)
+        full = [n for n in names if not TARGETS[n].change_form]
+        rows = [("changes since", f"{args.changes_since}: {len(changes.added)} added, "
+                 f"{len(changes.changed)} changed, {len(changes.removed)} removed"),
+                ("full files", ", ".join(full) or "none (every target has a change form)")]
         records = itertools.chain(iter_pending(args.catalog), records_of(old, changes.removed))
-        quality = QualityReport(names, str(args.catalog),
-                                str(args.etim_model) if args.etim_model else None)
-        try:
-            with progress("building", catalog_size(args.catalog)) as advance:
-                run_build(records, [TARGETS[n] for n in names], args.out, options, report,
-                          advance, quality=quality, record_checks=record_checks)
-            summary = quality_line(quality, report, args.out)
-        finally:
-            quality.close()
-    full = [n for n in names if not TARGETS[n].change_form]
-    rows = [("changes since", f"{args.changes_since}: {len(changes.added)} added, "
-             f"{len(changes.changed)} changed, {len(changes.removed)} removed"),
-            ("full files", ", ".join(full) or "none (every target has a change form)"),
-            ("quality report", summary)]
-    print_problems(report)
-    print_summary(f"cae-export build → {args.out} ({', '.join(names)})", report, rows)
-    return 1 if report.errors else 0
+        return build_and_sum_up(args, names, records,
+                                dataclasses.replace(options, changes=changes), report, total,
+                                rows)
 
 
-def quality_line(quality: QualityReport, report: Report, out: Path) -> str:
+def quality_line(quality: QualityReport, out: Path) -> str:
     """``out/report.html (2 errors, 5 warnings)``, for the summary."""
     if not quality.count:
         return "not written"

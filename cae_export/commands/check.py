@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from cae_export.catalog import iter_pending
-from cae_export.check.record_rules import record_checks
 from cae_export.check.report import QualityReport, report_chunks, write_report
 from cae_export.commands.build import (
     DEFAULT_CATALOG,
     add_render_options,
     catalog_size,
+    quality_report,
     render_options,
 )
 from cae_export.console import print_problems, progress, stdout
@@ -52,13 +52,12 @@ def run(args: argparse.Namespace) -> int:
     total = catalog_size(args.catalog)
     names = args.target or list(TARGETS)
     report = Report()
-    quality = QualityReport(names)
+    quality = quality_report(args)
     try:
         with progress("checking", total) as advance:
             run_check(iter_pending(args.catalog), [TARGETS[n] for n in names],
-                             render_options(args), report, quality, record_checks, advance)
-        head = quality.head(str(args.catalog),
-                            str(args.etim_model) if args.etim_model else None, report)
+                      render_options(args), report, quality, advance)
+        head = quality.head(report)
         written = _write(head, quality, args)
         if written is not None:
             return written

@@ -51,8 +51,9 @@ def _hash_path(digest: Any, path: Path) -> None:
         digest.update(b"(missing)")
 
 
-def environment_key(targets: Iterable[str], options: Any) -> bytes:
-    """Everything besides the record that a record's rendering depends on."""
+def environment_key(targets: Iterable[str], options: Any, *, quality: bool) -> bytes:
+    """Everything besides the record that a record's rendering depends on (``quality``: the
+    quality report's rules run too)."""
     digest = hashlib.blake2b(VERSION, digest_size=20)
     digest.update(cae_export.__version__.encode())
     for root in _package_roots():
@@ -60,7 +61,7 @@ def environment_key(targets: Iterable[str], options: Any) -> bytes:
                            if p.is_file() and p.suffix in PROGRAM_FILES):
             digest.update(str(file.relative_to(root)).encode("utf-8") + b"\0")
             digest.update(file.read_bytes())
-    digest.update(",".join(targets).encode())
+    digest.update(",".join(targets).encode() + bytes([quality]))
     settings = {k: v for k, v in vars(options).items() if k not in ("jobs", "changes", "clean")}
     digest.update(repr(sorted(settings.items())).encode())
     for side in ("etim_model", "bmecat_header", "prices"):

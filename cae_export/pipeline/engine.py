@@ -51,6 +51,9 @@ class QualitySink(Protocol):
     """Where the quality report collects what the build found, record by record, and how it
     is written next to the build's files."""
 
+    # the record-level rules it wants run on every record (a module-level function)
+    record_checks: RecordChecks
+
     def start(self, targets: list[str]) -> None:
         """The targets of this build (after the ones that cannot run were left out)."""
 
@@ -137,20 +140,18 @@ def make_plan(classes: list[type[Target]], options: BuildOptions,
 
 def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_dir: Path,
               options: BuildOptions, report: Report, progress: ProgressHook | None = None, *,
-              quality: QualitySink | None = None,
-              record_checks: RecordChecks | None = None) -> BuildPlan:
+              quality: QualitySink | None = None) -> BuildPlan:
     """Drive every target over the catalog in one streaming pass (see the module docstring).
-    With ``quality``, every record's findings (and ``record_checks``'s) go to it too.
+    With ``quality``, every record's findings (and its record-level rules') go to it too.
     Returns the plan (which targets were built)."""
     timings = timings_of(report)
     plan = _announced_plan(classes, options, report, timings, dry=False,
-                           record_checks=record_checks if quality is not None else None)
+                           record_checks=quality.record_checks if quality is not None else None)
     with OutputFolder(out_dir) as folder:
         if options.changes is None:  # a change build's results depend on OLD: not kept
-            cache = RenderCache(str(folder.state / CACHE_DIR),
-                                environment_key([cls.name for cls in plan.targets], options)
-                                + bytes([plan.record_checks is not None]),
-                                read=not options.clean)
+            key = environment_key([cls.name for cls in plan.targets], options,
+                                  quality=plan.record_checks is not None)
+            cache = RenderCache(str(folder.state / CACHE_DIR), key, read=not options.clean)
             plan = dataclasses.replace(plan, cache=cache)
         used: set[str] = set()
         if quality is not None:  # its spool goes in the work folder, as the targets' do
@@ -162,13 +163,7 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
             target.output_root = folder.root
         merge = Merge(plan, targets, report, timings, folder, quality)
         try:
-            rendered = _rendered(records, plan, executor, timings, used)
-            # closing() stops handing out work however the loop ends
-            with active(timings), contextlib.closing(rendered):
-                for item, outcome in rendered:
-                    if progress:
-                        progress(1)
-                    merge.add(item, outcome)
+            _merge_all(records, plan, executor, merge, progress, used)
             finished = _finish([t for t in targets if t.name not in merge.broken], report,
                                timings, folder)
         except BaseException:
@@ -204,30 +199,39 @@ def _quality_set(quality: QualitySink, folder: OutputFolder, report: Report) -> 
 
 def run_check(records: Iterable[CatalogItem], classes: list[type[Target]],
               options: BuildOptions, report: Report, quality: QualitySink,
-              record_checks: RecordChecks, progress: ProgressHook | None = None) -> BuildPlan:
+              progress: ProgressHook | None = None) -> BuildPlan:
     """Every rule of a build over the catalog, without writing any target's files: each
     record is loaded, derived and rendered (in workers, as a build), its claims checked, and
     what it got goes to ``quality``. Returns the plan (which targets were checked)."""
     timings = timings_of(report)
     plan = _announced_plan(classes, options, report, timings, dry=True,
-                           record_checks=record_checks)
+                           record_checks=quality.record_checks)
     quality.start([cls.name for cls in plan.targets])
     with tempfile.TemporaryDirectory(prefix="cae-export-check-") as temp:
         executor = executor_for(options.jobs, Path(temp))
         merge = Merge(plan, [], report, timings, None, quality)
         try:
-            rendered = _rendered(records, plan, executor, timings)
-            with active(timings), contextlib.closing(rendered):
-                for item, outcome in rendered:
-                    if progress:
-                        progress(1)
-                    merge.add(item, outcome)
+            _merge_all(records, plan, executor, merge, progress)
         except BaseException:
             executor.terminate()
             raise
         finally:
             executor.close()
     return plan
+
+
+def _merge_all(records: Iterable[CatalogItem], plan: BuildPlan, executor: Executor,
+               merge: Merge, progress: ProgressHook | None,
+               used: set[str] | None = None) -> None:
+    """Load, derive and render every record (here or in the workers) and merge each, in
+    catalog order."""
+    rendered = _rendered(records, plan, executor, merge.timings, used)
+    # closing() stops handing out work however the loop ends
+    with active(merge.timings), contextlib.closing(rendered):
+        for item, outcome in rendered:
+            if progress:
+                progress(1)
+            merge.add(item, outcome)
 
 
 def _announced_plan(classes: list[type[Target]], options: BuildOptions, report: Report,
@@ -431,7 +435,7 @@ def _cached_or_rendered(plan: BuildPlan, item: CatalogItem, timings: Timings) ->
             hit = cache.get(key)  # type: ignore[union-attr]
         if hit is not None:
             data, source, outcome = hit
-            now = item.file if item.line is None else f"{item.file}:{item.line}"
+            now = item.source
             if now != source:  # the same record, moved to another line
                 outcome = _moved(outcome, source, now, item.line)
             return Record(data, now), outcome, key
@@ -571,8 +575,9 @@ class Merge:
             blocked = self._check_views(item, outcome.views, found)
             failed = bool(blocked)
             for cls, result in zip(self.plan.targets, outcome.results, strict=True):
+                # a Skipped comes back from a worker as a copy: told by its type
                 if blocked.intersection(cls.views) or cls.name in self.broken \
-                        or result is SKIPPED or isinstance(result, Skipped):
+                        or isinstance(result, Skipped):
                     continue
                 if isinstance(result, Problem):
                     report.error(result)

@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import json
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,8 +129,8 @@ def loaded_lines(catalog: Path, jobs: int) -> Iterator[Loaded]:
             executor.close()
 
 
-def digest(line: str) -> bytes:
-    return hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
+def digest(raw: bytes) -> bytes:
+    return hashlib.blake2b(raw, digest_size=16).digest()
 
 
 # comparing ----------------------------------------------------------------------------------
@@ -176,9 +176,10 @@ def diff_catalogs(old: Path, new: Path, report: Report, *, jobs: int = 1,
             if _refused(loaded, offsets, report, "old"):
                 continue
             item, line = loaded  # type: ignore[misc]
-            offsets[item] = (position, digest(line))
+            raw = line.encode("utf-8")
+            offsets[item] = (position, digest(raw))
             spool.write(line)
-            position += len(line.encode("utf-8"))
+            position += len(raw)
         spool.flush()
         seen: set[str] = set()
         with spool.path.open("rb") as old_lines:
@@ -192,7 +193,7 @@ def diff_catalogs(old: Path, new: Path, report: Report, *, jobs: int = 1,
                 kept = offsets.get(item)
                 if kept is None:
                     result.items.append(ItemChange(item, "added"))
-                elif kept[1] == digest(line):
+                elif kept[1] == digest(line.encode("utf-8")):
                     result.unchanged += 1
                 else:
                     old_lines.seek(kept[0])
@@ -218,12 +219,18 @@ def _refused(loaded: Loaded, seen: Any, report: Report, side: str) -> bool:
     return False
 
 
-def records_of(catalog: Path, items: set[str]) -> Iterator[Record]:
-    """The records of ``catalog`` whose item numbers are in ``items``, in catalog order."""
+def records_of(catalog: Path, items: Collection[str]) -> Iterator[Record]:
+    """The records of ``catalog`` whose item numbers are in ``items``, in catalog order (only
+    those are loaded whole: the others are read for their item number alone)."""
     for pending in iter_pending(catalog):
-        loaded = pending.load() if isinstance(pending, PendingRecord) else pending
-        if isinstance(loaded, Record) and loaded.item_number in items:
-            yield loaded
+        if not isinstance(pending, PendingRecord):
+            continue
+        data = pending.load_data()
+        if isinstance(data, dict) and isinstance(data.get("item_number"), str) \
+                and data["item_number"] in items:
+            loaded = pending.load()
+            if isinstance(loaded, Record):
+                yield loaded
 
 
 __all__ = ["ABSENT", "CatalogDiff", "FieldChange", "ItemChange", "as_catalog", "diff_catalogs",

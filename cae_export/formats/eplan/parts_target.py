@@ -82,7 +82,7 @@ class EplanTarget(Target):
             if self.same_as_earlier(name, text.encode("utf-8")):
                 self.kept.add(name)  # the earlier build's document is this one
             else:
-                self.write(self.out_dir / name, 1, [text], validate_document, whole=True)
+                self.write(self.out_dir / name, [text])
 
     def address_records(self) -> Iterator[str]:
         for short_name in sorted(self.addresses):
@@ -92,16 +92,12 @@ class EplanTarget(Target):
         yield from self.spool.chunks()
         yield from self.address_records()
 
-    def write(self, path: Path, count: int, body: Iterable[str],
-              validate: Callable[[Path], None] = validate_document, *,
-              whole: bool = False) -> None:
-        """Write a document (``whole``: ``body`` is its whole text already), validated."""
+    def write(self, path: Path, chunks: Iterable[str],
+              validate: Callable[[Path], None] = validate_document) -> None:
+        """Write a document's text, validated, then renamed into place."""
         with timings_of(self.report).measure("write"), \
                 atomic_output(path, validate, binary=False) as handle:
-            if whole:
-                handle.writelines(body)
-            else:
-                write_document(handle, count, body)
+            handle.writelines(chunks)
         self.files += 1
 
     def kept_files(self) -> frozenset[str]:
@@ -129,7 +125,8 @@ class EplanTarget(Target):
                 return self.files
             name = "parts-changes.xml" if changes is not None else self.document_name
             validate = validate_document if self.count <= FULL_CHECK_MAX_PARTS else self.validate_frame
-            self.write(self.out_dir / self.folder / name, self.count, self.body(), validate)
+            self.write(self.out_dir / self.folder / name, document_chunks(self.count, self.body()),
+                       validate)
         finally:
             self.spool.close()
         return self.files
