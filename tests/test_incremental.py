@@ -128,3 +128,73 @@ def test_a_killed_build_then_a_rebuild_gives_the_clean_bytes(rebuilt) -> None:
     run(catalog, out)
     assert tree(out) == tree(clean)
     assert not (out / STATE_DIR / "work").exists()
+
+
+# whole files made of many records: the marker list and the sheet's pieces ----------------
+
+def build_markers(catalog: Path, out: Path) -> None:
+    from cae_export.catalog import iter_pending
+    from cae_export.core.problems import Report
+    from cae_export.formats.markers.target import MarkersTarget
+    from cae_export.pipeline import BuildOptions, run_build
+
+    report = Report()
+    # three pages per sheet file, so the sheet comes in several pieces
+    run_build(iter_pending(catalog), [MarkersTarget], out,
+              BuildOptions(jobs=1, markers_max_pages=3), report)
+    assert not report.errors, report.errors
+
+
+def stamps(out: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_mtime_ns, p.stat().st_ino)
+            for p in sorted((out / "markers").iterdir())}
+
+
+def edited(path: Path, index: int, edit) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(True)
+    data = json.loads(lines[index])
+    edit(data)
+    lines[index] = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_marker_files_of_unchanged_markers_are_left_alone(tmp_path: Path) -> None:
+    catalog = synthetic(tmp_path / "catalog.jsonl", 120)
+    out = tmp_path / "out"
+    build_markers(catalog, out)
+    first = stamps(out)
+    pieces = sorted(name for name in first if name.endswith(".pdf"))
+    assert len(pieces) >= 3, pieces
+
+    # a description is not on any marker: every marker file stays as it is
+    edited(catalog, 7, lambda d: d["description"].update(en="Another description"))
+    build_markers(catalog, out)
+    assert stamps(out) == first
+
+    # the last part gets another pole count: only the last sheet pieces and the marker list
+    # change; the pieces before are left alone, and every file is what a clean build writes
+    edited(catalog, 119, lambda d: d.setdefault("connection", {}).update(poles=3))
+    build_markers(catalog, out)
+    second = stamps(out)
+    clean = tmp_path / "clean"
+    build_markers(catalog, clean)
+    assert tree(out) == tree(clean)
+    redrawn = {name for name in second if second[name] != first.get(name)}
+    assert {"markers.csv", "markers.xlsx"} <= redrawn
+    assert pieces[0] not in redrawn and pieces[0].replace(".pdf", ".svg") not in redrawn
+    assert pieces[-1] in redrawn
+
+
+def test_clean_draws_every_marker_file_again(tmp_path: Path) -> None:
+    catalog = synthetic(tmp_path / "catalog.jsonl", 40)
+    out = tmp_path / "out"
+    build_markers(catalog, out)
+    first = stamps(out)
+    from cae_export.catalog import iter_pending
+    from cae_export.core.problems import Report
+    from cae_export.formats.markers.target import MarkersTarget
+    from cae_export.pipeline import BuildOptions, run_build
+    run_build(iter_pending(catalog), [MarkersTarget], out,
+              BuildOptions(jobs=1, markers_max_pages=3, clean=True), Report())
+    after = stamps(out)
+    assert all(after[name] != first[name] for name in first)

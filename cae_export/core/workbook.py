@@ -2,9 +2,10 @@
 
 A ``TableSchema`` (loaded from a ``*.table.yaml`` file next to a target's templates) names the
 columns of one sheet with their types, required flags and patterns. ``write_xlsx`` and
-``write_csv`` stream rows into a temporary file, read that file back with a real parser, check
-every row against the schema and only then rename it into place; otherwise they raise
-``OutputInvalid`` and leave nothing behind.
+``write_csv`` stream rows into a temporary file, read that file back with a real parser (the
+sheet XML with lxml, row by row, or the csv module), check every row against the schema and
+only then rename it into place; otherwise they raise ``OutputInvalid`` and leave nothing
+behind.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font
@@ -32,6 +33,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from cae_export.core.atomic import write_validated
 from cae_export.core.numbers import canonical
 from cae_export.core.problems import OutputInvalid, RecordError
+from cae_export.core.sheet_stream import Cell, Sheet, SheetReader, SheetReadError
 from cae_export.core.xml import XML_ILLEGAL
 
 # "scalar": text, number or boolean in one column (ETIM "value 1": EV code, number, true/false)
@@ -218,11 +220,14 @@ def _xlsx_cell(ws: Any, value: Any) -> Any:
     return value
 
 
-def _unguarded_formula_text(cell: Any) -> bool:
-    """A read-back cell whose text starts like a formula but is not a quote-prefixed string."""
+def _unguarded_formula_text(cell: Cell | None) -> bool:
+    """A read-back cell whose text starts like a formula but is not a quote-prefixed string
+    (or is a formula)."""
+    if cell is None:
+        return False
     value = cell.value
-    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and (
-        cell.data_type != "s" or not cell.style_array.quotePrefix)
+    return cell.formula or (isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and (
+        not cell.text_cell or not cell.quote_prefix))
 
 
 # xlsx -------------------------------------------------------------------------------------
@@ -328,53 +333,58 @@ def _fixed_core_properties(wb: Workbook) -> bytes:
 
 
 def _check_workbook(path: Path, sheets: Sequence[TableSchema], counts: dict[str, int]) -> None:
-    """Read the written workbook back and hold every sheet to its layout."""
-    # a file object: openpyxl refuses names that do not end in .xlsx (ours is a temp name)
+    """Read the written workbook back, sheet XML row by row, and hold every sheet to its
+    layout."""
     with path.open("rb") as handle:
         try:
-            wb = load_workbook(handle, read_only=True, data_only=False)
-        except Exception as exc:  # any failure to parse means the file is not usable
+            reader = SheetReader(handle)
+        except SheetReadError as exc:
             raise OutputInvalid(str(path), [f"not readable as a workbook: {exc}"]) from None
         try:
-            messages = _check_sheets(wb, sheets, counts)
+            messages = _check_sheets(reader, sheets, counts)
+        except SheetReadError as exc:
+            messages = [f"not readable as a workbook: {exc}"]
         finally:
-            wb.close()
+            reader.close()
     if messages:
         raise OutputInvalid(str(path), messages)
 
 
-def _check_sheets(wb: Any, sheets: Sequence[TableSchema], counts: dict[str, int]) -> list[str]:
+def _check_sheets(reader: SheetReader, sheets: Sequence[TableSchema],
+                  counts: dict[str, int]) -> list[str]:
     messages: list[str] = []
-    by_name = {ws.title: ws for ws in wb.worksheets}
+    by_name = {sheet.title: sheet for sheet in reader.sheets}
     expected = list(counts)
     if sorted(by_name) != sorted(expected):
         messages.append(f"sheets {sorted(by_name)} instead of {sorted(expected)}")
     schema_of = {part_name(s, n): s for s in sheets for n in range(1, len(counts) + 2)}
     for title in expected:
         if title in by_name:
-            messages.extend(_check_sheet(by_name[title], schema_of[title], counts[title]))
+            messages.extend(_check_sheet(reader, by_name[title], schema_of[title],
+                                         counts[title]))
         if len(messages) >= MAX_MESSAGES:
             break
     return messages
 
 
-def _check_sheet(ws: Any, schema: TableSchema, expected_rows: int) -> list[str]:
+def _check_sheet(reader: SheetReader, sheet: Sheet, schema: TableSchema,
+                 expected_rows: int) -> list[str]:
     guard_problems: list[str] = []
 
     def values() -> Iterator[tuple[Any, ...]]:
-        for number, cells in enumerate(ws.iter_rows(), start=1):
+        for number, cells in enumerate(reader.rows(sheet), start=1):
             if any(_unguarded_formula_text(c) for c in cells) and len(guard_problems) < 5:
-                guard_problems.append(f"sheet {ws.title} row {number}: formula-like text is not "
-                                      "a quote-prefixed string")
-            yield tuple(c.value for c in cells)
+                guard_problems.append(f"sheet {sheet.title} row {number}: formula-like text is "
+                                      "not a quote-prefixed string")
+            yield tuple(c.value if c is not None else None for c in cells)
 
     rows = values()
     header = next(rows, None)
     width = len(schema.columns)
     if header is None or tuple(header[:width]) != schema.headers:
-        return [f"sheet {ws.title}: header {header!r} instead of {schema.headers!r}"]
+        return [f"sheet {sheet.title}: header {header!r} instead of {schema.headers!r}"]
     # name the real sheet (``Features 2``) in messages, check against the table's layout
-    sheet_schema = TableSchema(ws.title, schema.columns)
+    sheet_schema = TableSchema(sheet.title, schema.columns)
     counted: list[int] = [0]
 
     def counting() -> Iterator[Sequence[Any]]:
@@ -384,7 +394,8 @@ def _check_sheet(ws: Any, schema: TableSchema, expected_rows: int) -> list[str]:
 
     messages = validate_rows(sheet_schema, counting()) + guard_problems
     if not messages and counted[0] != expected_rows:
-        messages.append(f"sheet {ws.title}: {counted[0]} rows read back, {expected_rows} written")
+        messages.append(f"sheet {sheet.title}: {counted[0]} rows read back, {expected_rows} "
+                        "written")
     return messages
 
 

@@ -8,6 +8,11 @@ written whole and then renamed into place, so its existence means the work it ho
 finished (a killed build leaves only finished work, which is right for any later build with
 the same inputs); what it holds is the same a fresh render would give, because the name is a
 digest of every input. After a build, files no build of the current catalog uses are removed.
+
+Whole files that are made of many records (the marker sheet's pieces, the marker list) have a
+``FileMemo``: what the file was made of (a digest of its inputs) and the digest of the bytes
+that made. A rebuild whose inputs for the file are the same, with the earlier file still as
+written, leaves that file as it is instead of drawing it again.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import cae_export
 from cae_export.catalog import PendingRecord
 
 CACHE_DIR = "cache"  # inside the output folder's state folder (.cae-export)
+MEMO_DIR = "files"  # beside it: one memo per whole file
 PROGRAM_FILES = (".py", ".yaml", ".yml", ".json", ".xsd", ".j2", ".rng", ".csv", ".ttf")
 VERSION = b"render-cache 2"
 COMPRESSION = 1  # zlib's fastest level
@@ -143,4 +149,61 @@ class RenderCache:
         return removed
 
 
-__all__ = ["CACHE_DIR", "RenderCache", "environment_key"]
+@dataclass(frozen=True)
+class FileMemo:
+    """What each whole file of an output folder was made of (picklable: the workers that
+    write files use it). A memo is written after its file passed its check; a memo whose file
+    did not reach the output folder (a failed commit) no longer matches that file's bytes, so
+    it never keeps a file it does not describe."""
+
+    root: str          # the memo folder
+    output_root: str   # the output folder, where the earlier build's files are
+    environment: bytes
+    read: bool = True  # False: --clean
+
+    def inputs(self, name: str, *parts: bytes | str) -> str:
+        """The digest of what file ``name`` (relative to the output folder) is made of."""
+        digest = hashlib.blake2b(self.environment, digest_size=20)
+        digest.update(name.encode("utf-8") + b"\0")
+        for part in parts:
+            digest.update(part.encode("utf-8") if isinstance(part, str) else part)
+        return digest.hexdigest()
+
+    def _path(self, name: str) -> Path:
+        return Path(self.root) / f"{hashlib.blake2b(name.encode('utf-8'), digest_size=16).hexdigest()}"
+
+    def unchanged(self, name: str, inputs: str) -> bool:
+        """The earlier build's file ``name`` was made of ``inputs`` and is still as written."""
+        if not self.read:
+            return False
+        try:
+            recorded = self._path(name).read_text(encoding="ascii").split()
+            if recorded[:2] != [name.encode("utf-8").hex(), inputs]:
+                return False
+            return _file_digest(Path(self.output_root) / name) == recorded[2]
+        except (OSError, ValueError, IndexError):
+            return False
+
+    def remember(self, name: str, inputs: str, written: Path) -> None:
+        """``written`` (the new file ``name``, still in its staging folder) is made of
+        ``inputs``. Written whole, then renamed."""
+        path = self._path(name)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temp.write_text(f"{name.encode('utf-8').hex()} {inputs} {_file_digest(written)}\n",
+                            encoding="ascii")
+            os.replace(temp, path)
+        except OSError:
+            return  # costs the next rebuild a redraw, never this build
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+__all__ = ["CACHE_DIR", "MEMO_DIR", "FileMemo", "RenderCache", "environment_key"]

@@ -33,7 +33,7 @@ from cae_export.catalog import PendingRecord
 from cae_export.core.outputs import FileSet, OutputFolder
 from cae_export.core.problems import OutputInvalid, Problem, RecordError, Report, internal_problem
 from cae_export.core.timings import Timings, active, timings_of
-from cae_export.pipeline.cache import CACHE_DIR, RenderCache, environment_key
+from cae_export.pipeline.cache import CACHE_DIR, MEMO_DIR, FileMemo, RenderCache, environment_key
 from cae_export.pipeline.executor import Executor, executor_for
 from cae_export.pipeline.options import BuildOptions, ChangeSet
 from cae_export.pipeline.target import Findings, Target, View
@@ -153,6 +153,10 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
                                   quality=plan.record_checks is not None)
             cache = RenderCache(str(folder.state / CACHE_DIR), key, read=not options.clean)
             plan = dataclasses.replace(plan, cache=cache)
+            memo = FileMemo(str(folder.state / MEMO_DIR), str(folder.root), key,
+                            read=not options.clean)
+        else:
+            memo = None
         used: set[str] = set()
         if quality is not None:  # its spool goes in the work folder, as the targets' do
             quality.start([cls.name for cls in plan.targets])
@@ -161,6 +165,7 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
                    for cls, context in zip(plan.targets, plan.target_contexts, strict=True)]
         for target in targets:
             target.output_root = folder.root
+            target.file_memo = memo
         merge = Merge(plan, targets, report, timings, folder, quality)
         try:
             _merge_all(records, plan, executor, merge, progress, used)

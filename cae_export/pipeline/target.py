@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from cae_export.core.problems import Problem, Report
+from cae_export.pipeline.cache import FileMemo
 from cae_export.pipeline.executor import Executor
 from cae_export.pipeline.options import BuildOptions
 from cae_export.record import Record
@@ -110,6 +111,9 @@ class Target(ABC):
         self.executor = executor
         # the output folder itself, where the earlier build's files are (set by the engine)
         self.output_root: Path | None = None
+        # what the earlier build's whole files were made of (set by the engine; None: a
+        # change build, whose files depend on OLD too)
+        self.file_memo: FileMemo | None = None
 
     def kept_files(self) -> frozenset[str]:
         """Files (relative to the output folder) of the earlier build that this one would

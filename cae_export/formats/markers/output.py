@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from cae_export.formats.markers.cards import CardTable
 from cae_export.formats.markers.layout import MarkerGroup, iter_pages, page_count
 from cae_export.formats.markers.pdf import check_pdf, write_pdf
 from cae_export.formats.markers.svg import check_svg, write_svg
+from cae_export.pipeline.cache import FileMemo
 from cae_export.pipeline.executor import Executor, InProcess, RunningTasks
 
 TABLE = "markers.table.yaml"
@@ -29,6 +31,44 @@ MARKER_FILES = (*FILES, "markers-[0-9][0-9][0-9]*.pdf", "markers-[0-9][0-9][0-9]
 # file, so a bounded piece keeps memory flat however many markers there are.
 MAX_PAGES_PER_FILE = 200
 SHEET_SUFFIXES = (".pdf", ".svg")
+# what one file task gives: the files it wrote, and the names of earlier files it left as
+# they are (relative to the output folder)
+Files = tuple[list[Path], list[str]]
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The earlier build's marker files and what each was made of: a file whose inputs are
+    the same is left in place instead of being drawn again (picklable: workers use it)."""
+
+    memo: FileMemo
+    folder: str  # the marker files' folder, relative to the output folder
+
+    def name(self, path: Path) -> str:
+        return f"{self.folder}/{path.name}"
+
+
+def _write_or_keep(path: Path, inputs: bytes | str, produce: Any, check: Any,
+                   earlier: Earlier | None, files: Files) -> None:
+    """Write ``path`` (validated), unless the earlier build's file was made of the same
+    inputs and is still as written; remember what the new one is made of."""
+    if earlier is None:
+        files[0].append(write_validated(path, produce, check))
+        return
+    name = earlier.name(path)
+    digest = earlier.memo.inputs(name, inputs)
+    if earlier.memo.unchanged(name, digest):
+        files[1].append(name)
+        return
+    files[0].append(write_validated(path, produce, check))
+    earlier.memo.remember(name, digest, path)
+
+
+def _rows_digest(groups: list[MarkerGroup]) -> bytes:
+    digest = hashlib.blake2b(digest_size=20)
+    for row in rows(groups):
+        digest.update(repr(row).encode("utf-8"))
+    return digest.digest()
 
 
 @cache
@@ -56,28 +96,30 @@ def piece_stems(total_pages: int, max_pages: int) -> list[str]:
 
 def write_outputs(out_dir: Path, groups: list[MarkerGroup], job: str, cards: CardTable,
                   report: Report, max_pages: int | None = None,
-                  executor: Executor | None = None) -> list[Path]:
+                  executor: Executor | None = None, earlier: Earlier | None = None) -> list[Path]:
     """markers.csv/.xlsx and the sheet as PDF/SVG in ``out_dir``; a refused file is reported,
     not kept. ``groups`` are read once per file, so they may come from spools on disk.
 
     With an executor of worker processes the four files are written side by side; ``groups``
     must then be picklable (spooled groups are, in-memory ones from ``groups_of`` are not).
+    With ``earlier``, a file made of the same inputs as the earlier build's is left as it is.
     """
     return start_outputs(out_dir, groups, job, cards, report, max_pages,
-                         executor or InProcess()).collect()
+                         executor or InProcess(), earlier).collect()
 
 
 def start_outputs(out_dir: Path, groups: list[MarkerGroup], job: str, cards: CardTable,
-                  report: Report, max_pages: int | None, executor: Executor) -> MarkerOutputs:
+                  report: Report, max_pages: int | None, executor: Executor,
+                  earlier: Earlier | None = None) -> MarkerOutputs:
     """``write_outputs`` in two steps: with worker processes the files start being written now
     and ``collect()`` waits for them, so the caller can do other work meanwhile."""
     limit = max_pages or MAX_PAGES_PER_FILE
     # longest first, so the workers finish close together
     tasks = {
-        "xlsx": partial(write_table_xlsx, out_dir, groups),
-        "svg": partial(write_sheet_files, out_dir, groups, job, cards, limit, "svg"),
-        "pdf": partial(write_sheet_files, out_dir, groups, job, cards, limit, "pdf"),
-        "csv": partial(write_table_csv, out_dir, groups),
+        "xlsx": partial(write_table_xlsx, out_dir, groups, earlier),
+        "svg": partial(write_sheet_files, out_dir, groups, job, cards, limit, "svg", earlier),
+        "pdf": partial(write_sheet_files, out_dir, groups, job, cards, limit, "pdf", earlier),
+        "csv": partial(write_table_csv, out_dir, groups, earlier),
     }
     running = executor.start_tasks(list(tasks.values()), timings_of(report))
     return MarkerOutputs(out_dir, list(tasks), running, report)
@@ -89,8 +131,10 @@ class MarkerOutputs:
 
     out_dir: Path
     kinds: list[str]
-    running: RunningTasks[list[Path]]
+    running: RunningTasks[Files]
     report: Report
+    # the earlier build's files left as they are (set by ``collect``)
+    kept: list[str] = field(default_factory=list)
 
     def collect(self) -> list[Path]:
         """Every file written; if one was refused, OutputInvalid naming each refused file (the
@@ -100,7 +144,9 @@ class MarkerOutputs:
         refused: list[OutputInvalid] = []
         for kind in ("csv", "xlsx", "pdf", "svg"):
             try:
-                written += outcomes[kind].get()
+                wrote, kept = outcomes[kind].get()
+                written += wrote
+                self.kept += kept
             except OutputInvalid as exc:
                 refused.append(exc)
         if refused:
@@ -113,17 +159,36 @@ class MarkerOutputs:
         self.running.stop()
 
 
-def write_table_csv(out_dir: Path, groups: list[MarkerGroup]) -> list[Path]:
-    return [write_csv(out_dir / "markers.csv", table_schema(), rows(groups))]
+def write_table_csv(out_dir: Path, groups: list[MarkerGroup],
+                    earlier: Earlier | None = None) -> Files:
+    return _write_table(out_dir / "markers.csv", groups, earlier,
+                        lambda path: write_csv(path, table_schema(), rows(groups)))
 
 
-def write_table_xlsx(out_dir: Path, groups: list[MarkerGroup]) -> list[Path]:
-    return [write_xlsx(out_dir / "markers.xlsx", [(table_schema(), rows(groups))])]
+def write_table_xlsx(out_dir: Path, groups: list[MarkerGroup],
+                     earlier: Earlier | None = None) -> Files:
+    return _write_table(out_dir / "markers.xlsx", groups, earlier,
+                        lambda path: write_xlsx(path, [(table_schema(), rows(groups))]))
+
+
+def _write_table(path: Path, groups: list[MarkerGroup], earlier: Earlier | None,
+                 write: Any) -> Files:
+    # the table writers validate on their own (temporary file, read back, rename)
+    if earlier is None:
+        return [write(path)], []
+    name = earlier.name(path)
+    digest = earlier.memo.inputs(name, _rows_digest(groups))
+    if earlier.memo.unchanged(name, digest):
+        return [], [name]
+    written = write(path)
+    earlier.memo.remember(name, digest, written)
+    return [written], []
 
 
 def write_sheet_files(out_dir: Path, groups: list[MarkerGroup], job: str, cards: CardTable,
-                      max_pages: int, kind: str) -> list[Path]:
-    """The sheet as PDF (``kind`` "pdf") or SVG ("svg"), piece by piece.
+                      max_pages: int, kind: str, earlier: Earlier | None = None) -> Files:
+    """The sheet as PDF (``kind`` "pdf") or SVG ("svg"), piece by piece; a piece whose pages
+    are the earlier build's is left as it is.
 
     Page numbers ("Page n of N") count through the whole sheet, not per piece.
     """
@@ -131,12 +196,13 @@ def write_sheet_files(out_dir: Path, groups: list[MarkerGroup], job: str, cards:
     stems = piece_stems(page_count(groups, cards), max_pages)
     title = f"Markers: {job}"
     pages = iter_pages(job, groups, cards)
-    written = []
+    files: Files = ([], [])
     for stem in stems:
         piece = list(itertools.islice(pages, max_pages))
-        written.append(write_validated(out_dir / f"{stem}.{kind}",
-                                       lambda t, piece=piece: write(t, piece, title), check))
-    return written
+        # a page's repr holds every box, line and size it is drawn from
+        _write_or_keep(out_dir / f"{stem}.{kind}", repr((title, piece)),
+                       lambda t, piece=piece: write(t, piece, title), check, earlier, files)
+    return files
 
 
 def card_notes(groups: list[MarkerGroup], cards: CardTable) -> list[str]:

@@ -25,6 +25,7 @@ from cae_export.formats.markers.generate import Marker, MarkerError, consolidate
 from cae_export.formats.markers.layout import MarkerGroup
 from cae_export.formats.markers.output import (
     MARKER_FILES,
+    Earlier,
     MarkerOutputs,
     card_notes,
     start_outputs,
@@ -103,6 +104,7 @@ class MarkersTarget(Target):
         self.spools: dict[str, CardSpool] = {}
         self.seen: set[str] = set()
         self.outputs: MarkerOutputs | None = None
+        self.kept: frozenset[str] = frozenset()
 
     @classmethod
     def prepare(cls, options: BuildOptions) -> CardTable:
@@ -133,17 +135,24 @@ class MarkersTarget(Target):
         order = sorted(self.spools, key=lambda card: (card == NO_CARD, card))
         groups = [self.spools[card].group() for card in order]
         self.report.notes.extend(card_notes(groups, self.cards))
+        earlier = Earlier(self.file_memo, SUBFOLDER) if self.file_memo is not None else None
         self.outputs = start_outputs(self.out_dir / SUBFOLDER, groups, JOB_NAME, self.cards,
-                                     self.report, self.options.markers_max_pages, self.executor)
+                                     self.report, self.options.markers_max_pages, self.executor,
+                                     earlier)
 
     def finish(self) -> int:
         try:
             if self.outputs is None:
                 self.start_finish()
             assert self.outputs is not None
-            return len(self.outputs.collect())
+            written = len(self.outputs.collect())
+            self.kept = frozenset(self.outputs.kept)
+            return written
         finally:
             self.abort()
+
+    def kept_files(self) -> frozenset[str]:
+        return self.kept
 
     def abort(self) -> None:
         if self.outputs is not None:
