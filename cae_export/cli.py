@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from cae_export import __version__
 from cae_export.console import stderr
 from cae_export.core.problems import RecordError
+from cae_export.pipeline.executor import ClusterUnavailable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -33,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
+    except ClusterUnavailable as exc:
+        stderr.print(f"error: {exc}", markup=False)
+        return EXIT_USAGE
     except RecordError as exc:
         stderr.print(f"error: {exc.problem}", markup=False)
         return EXIT_FAILED

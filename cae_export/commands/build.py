@@ -77,6 +77,10 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=positive_int("--jobs"), default=default_jobs(),
                         help="worker processes; the output is the same for any number "
                              f"(default: the number of cores, here {default_jobs()})")
+    parser.add_argument("--dask-scheduler", default=None, metavar="ADDRESS",
+                        help="load and render the records on a Dask cluster: tcp://HOST:PORT of "
+                             "a running scheduler, or local:N to start N local workers; the "
+                             "output is the same bytes (needs cae-export[dask])")
     parser.add_argument("--validity-start", type=iso_date, default=None, metavar="DATE",
                         help="first day the catalogue is valid (YYYY-MM-DD), written into the ETIM "
                              "xChange file (default: SOURCE_DATE_EPOCH, else 2000-01-01, so "
@@ -111,7 +115,8 @@ def render_options(args: argparse.Namespace) -> BuildOptions:
                         allow_formula_text=args.allow_formula_text,
                         bmecat_header=args.bmecat_header, prices=args.prices,
                         bmecat_transaction=args.bmecat_transaction,
-                        clean=getattr(args, "clean", False))
+                        clean=getattr(args, "clean", False),
+                        dask_scheduler=args.dask_scheduler)
 
 
 def catalog_size(catalog: Path) -> int | None:

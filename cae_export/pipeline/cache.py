@@ -35,6 +35,8 @@ MEMO_DIR = "files"  # beside it: one memo per whole file
 PROGRAM_FILES = (".py", ".yaml", ".yml", ".json", ".xsd", ".j2", ".rng", ".csv", ".ttf")
 VERSION = b"render-cache 2"
 COMPRESSION = 1  # zlib's fastest level
+# options that change where or whether records are rendered, never what they become
+NOT_RENDERING = ("jobs", "changes", "clean", "dask_scheduler")
 
 
 def _package_roots() -> list[Path]:
@@ -68,7 +70,7 @@ def environment_key(targets: Iterable[str], options: Any, *, quality: bool) -> b
             digest.update(str(file.relative_to(root)).encode("utf-8") + b"\0")
             digest.update(file.read_bytes())
     digest.update(",".join(targets).encode() + bytes([quality]))
-    settings = {k: v for k, v in vars(options).items() if k not in ("jobs", "changes", "clean")}
+    settings = {k: v for k, v in vars(options).items() if k not in NOT_RENDERING}
     digest.update(repr(sorted(settings.items())).encode())
     for side in ("etim_model", "bmecat_header", "prices"):
         path = getattr(options, side, None)

@@ -160,7 +160,7 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
         used: set[str] = set()
         if quality is not None:  # its spool goes in the work folder, as the targets' do
             quality.start([cls.name for cls in plan.targets])
-        executor = executor_for(options.jobs, folder.temp_dir)
+        executor = executor_for(options.jobs, folder.temp_dir, options.dask_scheduler)
         targets = [cls(folder.stage(cls.name), options, report, context, executor)
                    for cls, context in zip(plan.targets, plan.target_contexts, strict=True)]
         for target in targets:
@@ -213,7 +213,7 @@ def run_check(records: Iterable[CatalogItem], classes: list[type[Target]],
                            record_checks=quality.record_checks)
     quality.start([cls.name for cls in plan.targets])
     with tempfile.TemporaryDirectory(prefix="cae-export-check-") as temp:
-        executor = executor_for(options.jobs, Path(temp))
+        executor = executor_for(options.jobs, Path(temp), options.dask_scheduler)
         merge = Merge(plan, [], report, timings, None, quality)
         try:
             _merge_all(records, plan, executor, merge, progress)
@@ -407,7 +407,7 @@ def _rendered(records: Iterable[CatalogItem], plan: BuildPlan, executor: Executo
     items = iter(records)
     first = _next_chunk(items, timings)
     keys = used if used is not None else set()
-    if executor.workers == 1 or len(first) < CHUNK_SIZE:
+    if not executor.parallel or len(first) < CHUNK_SIZE:
         # one job, or a catalog smaller than a chunk: starting workers would cost more than it saves
         yield from _render_here(itertools.chain(first, items), plan, timings, keys)
     else:

@@ -75,10 +75,25 @@ class RunningTasks(Generic[T]):
             wait(self.futures)
 
 
+class ClusterUnavailable(Exception):
+    """The cluster named for the build cannot be used (no scheduler there, no Dask)."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(f"cannot use the Dask scheduler {address}: {reason}")
+        self.address = address
+
+
 class Executor(ABC):
     """Runs a build's picklable work; ``close`` stops it however the build ends."""
 
     workers: int = 1
+    # records go to workers even when there is one (a cluster): set by backends elsewhere
+    distributes: bool = False
+
+    @property
+    def parallel(self) -> bool:
+        """Whether record chunks should be handed out rather than rendered here."""
+        return self.distributes or self.workers > 1
 
     @abstractmethod
     def map_ordered(self, function: Callable[[Any, T], R], items: Iterable[T], shared: Any,
@@ -170,9 +185,16 @@ class ProcessPool(Executor):
             self.pool = None
 
 
-def executor_for(jobs: int, temp_dir: Path | None = None) -> Executor:
+def executor_for(jobs: int, temp_dir: Path | None = None, cluster: str | None = None
+                 ) -> Executor:
     """The executor for ``--jobs``: this process for one job, a process pool for more (whose
-    workers put their temporary files in ``temp_dir``)."""
+    workers put their temporary files in ``temp_dir``); with ``cluster`` (``--dask-scheduler``)
+    the records go to that Dask cluster and file tasks to the local ones. Raises
+    ClusterUnavailable when the cluster cannot be reached."""
+    if cluster is not None:
+        from cae_export.pipeline.dask_cluster import DaskCluster
+
+        return DaskCluster(cluster, jobs, temp_dir)
     return ProcessPool(jobs, temp_dir) if jobs > 1 else InProcess()
 
 
@@ -203,5 +225,5 @@ def _timed(task: Task[T]) -> tuple[Outcome[T], dict[str, float]]:
     return outcome, timings.seconds
 
 
-__all__ = ["Executor", "InProcess", "Outcome", "ProcessPool", "RunningTasks", "Task",
+__all__ = ["ClusterUnavailable", "Executor", "InProcess", "Outcome", "ProcessPool", "RunningTasks", "Task",
            "executor_for"]

@@ -41,3 +41,4 @@ class BuildOptions:
     bmecat_transaction: str = "auto"       # auto (catalog with prices) | catalog | productdata
     changes: ChangeSet | None = None       # change files since an older catalog
     clean: bool = False                    # render every record afresh (ignore the cache)
+    dask_scheduler: str | None = None      # tcp://HOST:PORT or local:N: records on Dask
