@@ -56,7 +56,9 @@ class DaskCluster(Executor):
         self.cluster: Any = None
         self.client = self._connect(distributed, address)
         self.workers = max(1, sum(self.client.nthreads().values()))
-        self.local = executor_for(local_jobs, temp_dir)
+        self.temp_dir = temp_dir
+        self.local_jobs = local_jobs
+        self.local: Executor | None = None  # started on the first file task
         self._shared: dict[int, Any] = {}
 
     @staticmethod
@@ -123,10 +125,13 @@ class DaskCluster(Executor):
 
     def start_tasks(self, tasks: Sequence[Task[T]], timings: Timings | None = None
                     ) -> RunningTasks[T]:
+        if self.local is None:
+            self.local = executor_for(self.local_jobs, self.temp_dir)
         return self.local.start_tasks(tasks, timings)
 
     def close(self) -> None:
-        self.local.close()
+        if self.local is not None:
+            self.local.close()
         self._shared.clear()
         with self._quiet(), contextlib.suppress(Exception):
             self.client.close()
@@ -136,7 +141,8 @@ class DaskCluster(Executor):
             self.cluster = None
 
     def terminate(self) -> None:
-        self.local.terminate()
+        if self.local is not None:
+            self.local.terminate()
         self.close()
 
 

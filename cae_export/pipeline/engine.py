@@ -147,43 +147,49 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
     timings = timings_of(report)
     plan = _announced_plan(classes, options, report, timings, dry=False,
                            record_checks=quality.record_checks if quality is not None else None)
-    with OutputFolder(out_dir) as folder:
-        if options.changes is None:  # a change build's results depend on OLD: not kept
-            key = environment_key([cls.name for cls in plan.targets], options,
-                                  quality=plan.record_checks is not None)
-            cache = RenderCache(str(folder.state / CACHE_DIR), key, read=not options.clean)
-            plan = dataclasses.replace(plan, cache=cache)
-            memo = FileMemo(str(folder.state / MEMO_DIR), str(folder.root), key,
-                            read=not options.clean)
-        else:
-            memo = None
-        used: set[str] = set()
-        if quality is not None:  # its spool goes in the work folder, as the targets' do
-            quality.start([cls.name for cls in plan.targets])
-        executor = executor_for(options.jobs, folder.temp_dir, options.dask_scheduler)
-        targets = [cls(folder.stage(cls.name), options, report, context, executor)
-                   for cls, context in zip(plan.targets, plan.target_contexts, strict=True)]
-        for target in targets:
-            target.output_root = folder.root
-            target.file_memo = memo
-        merge = Merge(plan, targets, report, timings, folder, quality)
-        try:
-            _merge_all(records, plan, executor, merge, progress, used)
-            finished = _finish([t for t in targets if t.name not in merge.broken], report,
-                               timings, folder)
-        except BaseException:
-            executor.terminate()  # workers may read the targets' spools: stop them first
+    # a cluster is reached before the output folder is touched: one that cannot be reached
+    # ends the build with the folder as it was
+    executor = executor_for(options.jobs, None, options.dask_scheduler)
+    try:
+        with OutputFolder(out_dir) as folder:
+            if options.changes is None:  # a change build's results depend on OLD: not kept
+                key = environment_key([cls.name for cls in plan.targets], options,
+                                      quality=plan.record_checks is not None)
+                cache = RenderCache(str(folder.state / CACHE_DIR), key, read=not options.clean)
+                plan = dataclasses.replace(plan, cache=cache)
+                memo = FileMemo(str(folder.state / MEMO_DIR), str(folder.root), key,
+                                read=not options.clean)
+            else:
+                memo = None
+            used: set[str] = set()
+            if quality is not None:  # its spool goes in the work folder, as the targets' do
+                quality.start([cls.name for cls in plan.targets])
+            executor.temp_dir = folder.temp_dir
+            targets = [cls(folder.stage(cls.name), options, report, context, executor)
+                       for cls, context in zip(plan.targets, plan.target_contexts, strict=True)]
             for target in targets:
-                target.abort()
-            raise
-        finally:
-            executor.close()
-        sets = _file_sets(finished, merge, report)
-        if quality is not None and sets:
-            sets += _quality_set(quality, folder, report)
-        report.files_written += folder.commit(sets)
-        if plan.cache is not None:  # what this catalog no longer uses
-            plan.cache.collect(used)
+                target.output_root = folder.root
+                target.file_memo = memo
+            merge = Merge(plan, targets, report, timings, folder, quality)
+            try:
+                _merge_all(records, plan, executor, merge, progress, used)
+                finished = _finish([t for t in targets if t.name not in merge.broken], report,
+                                   timings, folder)
+            except BaseException:
+                executor.terminate()  # workers may read the targets' spools: stop them first
+                for target in targets:
+                    target.abort()
+                raise
+            finally:
+                executor.close()
+            sets = _file_sets(finished, merge, report)
+            if quality is not None and sets:
+                sets += _quality_set(quality, folder, report)
+            report.files_written += folder.commit(sets)
+            if plan.cache is not None:  # what this catalog no longer uses
+                plan.cache.collect(used)
+    finally:
+        executor.close()
     return plan
 
 

@@ -89,6 +89,8 @@ class Executor(ABC):
     workers: int = 1
     # records go to workers even when there is one (a cluster): set by backends elsewhere
     distributes: bool = False
+    # where worker processes put their temporary files (may be set until the first task)
+    temp_dir: Path | None = None
 
     @property
     def parallel(self) -> bool:

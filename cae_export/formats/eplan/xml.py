@@ -21,8 +21,8 @@ from cae_export.core.xml import (
     PROLOG_BYTES,
     SAFE_PARSE_OPTIONS,
     doctype_refusal,
+    escaped_attribute,
     safe_parser,
-    xml_attribute,
 )
 from cae_export.formats.eplan.model import Address, Part, mapping
 
@@ -33,7 +33,7 @@ MAX_REPORTED_ERRORS = 20
 
 def environment() -> jinja2.Environment:
     """EPLAN's templates: every value written as an escaped attribute."""
-    return template_environment(TEMPLATE_DIR, finalize=xml_attribute)
+    return template_environment(TEMPLATE_DIR, finalize=escaped_attribute, escaping_finalize=True)
 
 
 def render_part(part: Part) -> str:

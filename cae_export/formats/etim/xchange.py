@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+import fastjsonschema
 import ijson
 import jsonschema
 
@@ -35,7 +37,7 @@ from cae_export.formats.etim.classification import (
 from cae_export.formats.etim.mapping import load_mapping
 from cae_export.pipeline.options import BuildOptions
 from cae_export.pipeline.target import Derived, Target
-from cae_export.record import Record
+from cae_export.record import Record, inline_local_refs
 
 OUT_FILE = Path("etim") / "etim-xchange.json"
 CHANGE_FILE = Path("etim") / "etim-xchange-changes.json"
@@ -65,6 +67,7 @@ IDENTITIES = {
     "OtherClassifications": (("ClassificationName",), ("ClassificationClassCode",)),
 }
 SCHEMA_FILE = ("etim", "xchange.schema.json")
+FAST_FORMATS = ("date", "uri")  # the formats the schema uses
 PRODUCT_PREFIX = "Supplier.item.Product.item"  # where ijson finds each product
 INDENT = "        "  # a product sits three levels deep: root > Supplier[] > Product[]
 
@@ -83,7 +86,36 @@ def validator(definition: str | None = None) -> jsonschema.Draft202012Validator:
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
+@cache
+def fast_check(definition: str | None = None) -> Callable[[Any], Any]:
+    """The same schema compiled to Python code (fastjsonschema), with jsonschema's own format
+    checkers: it decides the common case, a valid product, about ten times faster; jsonschema
+    stays the authority that words the errors (or finds none)."""
+    full = project_schema()
+    if definition:
+        schema = {**full["$defs"][definition], "$defs": full["$defs"]}
+    else:  # no $id: fastjsonschema would try to fetch it
+        schema = {key: value for key, value in full.items() if key not in ("$id", "$schema")}
+    checkers = jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers
+    formats = {name: _format_check(*checkers[name]) for name in FAST_FORMATS}
+    return fastjsonschema.compile(inline_local_refs(schema), formats=formats)
+
+
+def _format_check(check: Callable[[Any], Any], raises: Any) -> Callable[[Any], bool]:
+    def checked(value: Any) -> bool:
+        try:
+            return bool(check(value))
+        except raises:
+            return False
+    return checked
+
+
 def schema_errors(instance: Any, definition: str | None = None) -> list[str]:
+    try:
+        fast_check(definition)(instance)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
     errors = sorted(validator(definition).iter_errors(instance), key=lambda e: list(e.path))
     return [f"{'/'.join(str(p) for p in e.path) or '(root)'}: {e.message}" for e in errors]
 
