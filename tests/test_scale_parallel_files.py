@@ -76,8 +76,14 @@ def test_a_refused_file_comes_back_as_its_error_and_the_others_are_written(tmp_p
 
 
 def test_one_job_runs_the_tasks_here(tmp_path: Path) -> None:
-    outcomes = start_tasks([partial(write_text, tmp_path / "a.txt", "x")], jobs=2).outcomes()
+    outcomes = start_tasks([partial(write_text, tmp_path / "a.txt", "x")], jobs=1).outcomes()
     assert outcomes[0].get()[0] == os.getpid()
+
+
+def test_a_single_task_runs_in_a_worker_while_the_caller_goes_on(tmp_path: Path) -> None:
+    # a workbook is one task: it is written while the main process finishes other targets
+    outcomes = start_tasks([partial(write_text, tmp_path / "a.txt", "x")], jobs=2).outcomes()
+    assert outcomes[0].get()[0] != os.getpid()
 
 
 def timed_step() -> int:

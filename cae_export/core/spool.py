@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,21 @@ class RowSpool(TextSpool):
         self.flush()
         return read_spool(self.path)
 
+    def spooled(self) -> SpooledRows:
+        """The rows so far as a picklable iterable: a worker process can read them."""
+        self.flush()
+        return SpooledRows(self.path)
+
+
+@dataclass(frozen=True)
+class SpooledRows:
+    """The rows of a flushed row spool, read afresh each time they are iterated."""
+
+    path: Path
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        return read_spool(self.path)
+
 
 def read_spool(path: Path) -> Iterator[list[Any]]:
     """The rows of a flushed row spool, in the order they were added."""
@@ -72,4 +88,4 @@ def read_spool(path: Path) -> Iterator[list[Any]]:
             yield json.loads(line)
 
 
-__all__ = ["RowSpool", "TextSpool", "read_spool"]
+__all__ = ["RowSpool", "SpooledRows", "TextSpool", "read_spool"]

@@ -168,8 +168,7 @@ class ProcessPool(Executor):
 
     def start_tasks(self, tasks: Sequence[Task[T]], timings: Timings | None = None
                     ) -> RunningTasks[T]:
-        if len(tasks) < 2:  # one task: a worker would only add the transfer
-            return RunningTasks(tasks, [], timings)
+        # even one task goes to a worker: it runs while the main process finishes the others
         pool = self._pool()
         return RunningTasks(tasks, [pool.submit(_timed, task) for task in tasks], timings, self)
 

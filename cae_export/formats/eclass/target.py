@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 from cae_export.core.resources import template_path
 from cae_export.core.spool import RowSpool
+from cae_export.core.timings import timings_of
 from cae_export.core.workbook import TableSchema, TableSchemaError, checked_rows, write_xlsx
 from cae_export.formats.eclass.mapping import EclassProperty, eclass_value, load_mapping
+from cae_export.pipeline.executor import RunningTasks
 from cae_export.pipeline.options import BuildOptions
 from cae_export.pipeline.target import Derived, Target
 from cae_export.record import Record
@@ -41,6 +44,7 @@ class EclassXlsx(Target):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.rows = RowSpool()
+        self.writing: RunningTasks[Path] | None = None
 
     @classmethod
     def prepare(cls, options: BuildOptions) -> list[EclassProperty | None]:
@@ -64,12 +68,24 @@ class EclassXlsx(Target):
         for row in rendered:
             self.rows.add(row)
 
+    def start_finish(self) -> None:
+        # written (and read back) in a worker while the main process finishes the others
+        self.writing = self.executor.start_tasks(
+            [partial(write_xlsx, self.out_dir / OUT_FILE, [(LAYOUT, self.rows.spooled())])],
+            timings_of(self.report))
+
     def finish(self) -> int:
         try:
-            write_xlsx(self.out_dir / OUT_FILE, [(LAYOUT, self.rows.rows())])
+            if self.writing is None:
+                self.start_finish()
+            assert self.writing is not None
+            self.writing.outcomes()[0].get()
             return 1
         finally:
             self.abort()
 
     def abort(self) -> None:
+        if self.writing is not None:
+            self.writing.stop()  # the worker reads the spool: stop it before removing it
+            self.writing = None
         self.rows.close()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 from cae_export.core.resources import template_path
 from cae_export.core.spool import RowSpool
+from cae_export.core.timings import timings_of
 from cae_export.core.workbook import TableSchema, checked_rows, write_xlsx
 from cae_export.formats.etim.classification import ClassificationView, FeatureValue
+from cae_export.pipeline.executor import RunningTasks
 from cae_export.pipeline.target import Derived, Target
 from cae_export.record import Record
 
@@ -51,6 +54,7 @@ class EtimXlsx(Target):
         super().__init__(*args)
         self.products = RowSpool()
         self.features = RowSpool()
+        self.writing: RunningTasks[Path] | None = None
 
     @classmethod
     def render(cls, record: Record, derived: Derived, options: Any, context: Any) -> WorkbookRows:
@@ -79,14 +83,25 @@ class EtimXlsx(Target):
         for row in rendered.features:
             self.features.add(row)
 
+    def start_finish(self) -> None:
+        # written (and read back) in a worker while the main process finishes the others
+        sheets = [(PRODUCTS, self.products.spooled()), (FEATURES, self.features.spooled())]
+        self.writing = self.executor.start_tasks(
+            [partial(write_xlsx, self.out_dir / OUT_FILE, sheets)], timings_of(self.report))
+
     def finish(self) -> int:
         try:
-            write_xlsx(self.out_dir / OUT_FILE, [(PRODUCTS, self.products.rows()),
-                                                 (FEATURES, self.features.rows())])
+            if self.writing is None:
+                self.start_finish()
+            assert self.writing is not None
+            self.writing.outcomes()[0].get()
         finally:
             self.abort()
         return 1
 
     def abort(self) -> None:
+        if self.writing is not None:
+            self.writing.stop()  # the worker reads the spools: stop it before removing them
+            self.writing = None
         self.products.close()
         self.features.close()
