@@ -146,9 +146,18 @@ class DaskCluster(Executor):
         self.close()
 
 
+def build_executor(jobs: int, temp_dir: Path | None, cluster: str | None) -> Executor:
+    """``executor_for``, or with ``cluster`` (``--dask-scheduler``) the records on that Dask
+    cluster and file tasks in the local ones. Raises ClusterUnavailable when it cannot be
+    reached."""
+    if cluster is None:
+        return executor_for(jobs, temp_dir)
+    return DaskCluster(cluster, jobs, temp_dir)
+
+
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 
 
-__all__ = ["DaskCluster"]
+__all__ = ["DaskCluster", "build_executor"]

@@ -34,7 +34,8 @@ from cae_export.core.outputs import FileSet, OutputFolder
 from cae_export.core.problems import OutputInvalid, Problem, RecordError, Report, internal_problem
 from cae_export.core.timings import Timings, active, timings_of
 from cae_export.pipeline.cache import CACHE_DIR, MEMO_DIR, FileMemo, RenderCache, environment_key
-from cae_export.pipeline.executor import Executor, executor_for
+from cae_export.pipeline.dask_cluster import build_executor
+from cae_export.pipeline.executor import Executor
 from cae_export.pipeline.options import BuildOptions, ChangeSet
 from cae_export.pipeline.target import Findings, Target, View
 from cae_export.record import Record
@@ -149,7 +150,7 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
                            record_checks=quality.record_checks if quality is not None else None)
     # a cluster is reached before the output folder is touched: one that cannot be reached
     # ends the build with the folder as it was
-    executor = executor_for(options.jobs, None, options.dask_scheduler)
+    executor = build_executor(options.jobs, None, options.dask_scheduler)
     try:
         with OutputFolder(out_dir) as folder:
             if options.changes is None:  # a change build's results depend on OLD: not kept
@@ -219,7 +220,7 @@ def run_check(records: Iterable[CatalogItem], classes: list[type[Target]],
                            record_checks=quality.record_checks)
     quality.start([cls.name for cls in plan.targets])
     with tempfile.TemporaryDirectory(prefix="cae-export-check-") as temp:
-        executor = executor_for(options.jobs, Path(temp), options.dask_scheduler)
+        executor = build_executor(options.jobs, Path(temp), options.dask_scheduler)
         merge = Merge(plan, [], report, timings, None, quality)
         try:
             _merge_all(records, plan, executor, merge, progress)

@@ -186,16 +186,9 @@ class ProcessPool(Executor):
             self.pool = None
 
 
-def executor_for(jobs: int, temp_dir: Path | None = None, cluster: str | None = None
-                 ) -> Executor:
+def executor_for(jobs: int, temp_dir: Path | None = None) -> Executor:
     """The executor for ``--jobs``: this process for one job, a process pool for more (whose
-    workers put their temporary files in ``temp_dir``); with ``cluster`` (``--dask-scheduler``)
-    the records go to that Dask cluster and file tasks to the local ones. Raises
-    ClusterUnavailable when the cluster cannot be reached."""
-    if cluster is not None:
-        from cae_export.pipeline.dask_cluster import DaskCluster
-
-        return DaskCluster(cluster, jobs, temp_dir)
+    workers put their temporary files in ``temp_dir``). A cluster: ``dask_cluster``."""
     return ProcessPool(jobs, temp_dir) if jobs > 1 else InProcess()
 
 
