@@ -72,7 +72,7 @@ def xml_attribute(value: object) -> Markup:
     keeps them (a raw newline in an attribute is read back as a space)."""
     if isinstance(value, Markup):
         return value
-    return Markup(_ESCAPE.sub(lambda m: _ATTRIBUTE_ESCAPES[m.group()], str(value)))
+    return Markup(escaped_attribute(value))
 
 
 def escaped_attribute(value: object) -> str:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,6 +31,7 @@ from cae_export.pipeline.executor import (
     RunningTasks,
     Task,
     executor_for,
+    in_order,
 )
 
 T = TypeVar("T")
@@ -111,17 +111,8 @@ class DaskCluster(Executor):
     def map_ordered(self, function: Callable[[Any, T], R], items: Iterable[T], shared: Any,
                     in_flight: int) -> Iterator[R]:
         plan = self._scattered(shared)
-        pending: deque[Any] = deque()
-        try:
-            for item in items:
-                pending.append(self.client.submit(function, plan, item, pure=False))
-                while len(pending) >= in_flight:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
+        return in_order(lambda item: self.client.submit(function, plan, item, pure=False),
+                        items, in_flight)
 
     def start_tasks(self, tasks: Sequence[Task[T]], timings: Timings | None = None
                     ) -> RunningTasks[T]:

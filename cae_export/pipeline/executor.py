@@ -83,6 +83,31 @@ class ClusterUnavailable(Exception):
         self.address = address
 
 
+class FileTask(Generic[T]):
+    """One file written by a task in the build's workers: ``start`` it in ``start_finish``,
+    take its ``result`` in ``finish``; ``stop`` it before removing what it reads."""
+
+    def __init__(self) -> None:
+        self.running: RunningTasks[T] | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.running is not None
+
+    def start(self, executor: Executor, task: Task[T], timings: Timings | None) -> None:
+        self.running = executor.start_tasks([task], timings)
+
+    def result(self) -> T:
+        """What the task gave, or its exception raised here."""
+        assert self.running is not None
+        return self.running.outcomes()[0].get()
+
+    def stop(self) -> None:
+        if self.running is not None:
+            self.running.stop()
+            self.running = None
+
+
 class Executor(ABC):
     """Runs a build's picklable work; ``close`` stops it however the build ends."""
 
@@ -154,17 +179,7 @@ class ProcessPool(Executor):
     def map_ordered(self, function: Callable[[Any, T], R], items: Iterable[T], shared: Any,
                     in_flight: int) -> Iterator[R]:
         pool = self._pool(shared)
-        pending: deque[Future[R]] = deque()
-        try:
-            for item in items:
-                pending.append(pool.submit(_with_shared, function, item))
-                while len(pending) >= in_flight:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
+        return in_order(lambda item: pool.submit(_with_shared, function, item), items, in_flight)
 
     def start_tasks(self, tasks: Sequence[Task[T]], timings: Timings | None = None
                     ) -> RunningTasks[T]:
@@ -184,6 +199,23 @@ class ProcessPool(Executor):
                 process.terminate()
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+
+
+def in_order(submit: Callable[[T], Any], items: Iterable[T], in_flight: int) -> Iterator[Any]:
+    """The results of ``submit(item)`` (a future: ``result()``, ``cancel()``) in item order,
+    with at most ``in_flight`` submitted and not yet taken; the rest are cancelled when the
+    caller stops early."""
+    pending: deque[Any] = deque()
+    try:
+        for item in items:
+            pending.append(submit(item))
+            while len(pending) >= in_flight:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 def executor_for(jobs: int, temp_dir: Path | None = None) -> Executor:
@@ -219,5 +251,14 @@ def _timed(task: Task[T]) -> tuple[Outcome[T], dict[str, float]]:
     return outcome, timings.seconds
 
 
-__all__ = ["ClusterUnavailable", "Executor", "InProcess", "Outcome", "ProcessPool", "RunningTasks", "Task",
-           "executor_for"]
+__all__ = [
+    "ClusterUnavailable",
+    "Executor",
+    "InProcess",
+    "Outcome",
+    "ProcessPool",
+    "RunningTasks",
+    "Task",
+    "executor_for",
+    "in_order",
+]

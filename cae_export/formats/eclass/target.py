@@ -12,7 +12,7 @@ from cae_export.core.spool import RowSpool
 from cae_export.core.timings import timings_of
 from cae_export.core.workbook import TableSchema, TableSchemaError, checked_rows, write_xlsx
 from cae_export.formats.eclass.mapping import EclassProperty, eclass_value, load_mapping
-from cae_export.pipeline.executor import RunningTasks
+from cae_export.pipeline.executor import FileTask
 from cae_export.pipeline.options import BuildOptions
 from cae_export.pipeline.target import Derived, Target
 from cae_export.record import Record
@@ -44,7 +44,7 @@ class EclassXlsx(Target):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.rows = RowSpool()
-        self.writing: RunningTasks[Path] | None = None
+        self.writing: FileTask[Path] = FileTask()
 
     @classmethod
     def prepare(cls, options: BuildOptions) -> list[EclassProperty | None]:
@@ -70,22 +70,19 @@ class EclassXlsx(Target):
 
     def start_finish(self) -> None:
         # written (and read back) in a worker while the main process finishes the others
-        self.writing = self.executor.start_tasks(
-            [partial(write_xlsx, self.out_dir / OUT_FILE, [(LAYOUT, self.rows.spooled())])],
-            timings_of(self.report))
+        self.writing.start(self.executor,
+                           partial(write_xlsx, self.out_dir / OUT_FILE,
+                                   [(LAYOUT, self.rows.spooled())]), timings_of(self.report))
 
     def finish(self) -> int:
         try:
-            if self.writing is None:
+            if not self.writing.started:
                 self.start_finish()
-            assert self.writing is not None
-            self.writing.outcomes()[0].get()
+            self.writing.result()
             return 1
         finally:
             self.abort()
 
     def abort(self) -> None:
-        if self.writing is not None:
-            self.writing.stop()  # the worker reads the spool: stop it before removing it
-            self.writing = None
+        self.writing.stop()  # the worker reads the spool: stop it before removing it
         self.rows.close()

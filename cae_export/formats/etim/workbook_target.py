@@ -13,7 +13,7 @@ from cae_export.core.spool import RowSpool
 from cae_export.core.timings import timings_of
 from cae_export.core.workbook import TableSchema, checked_rows, write_xlsx
 from cae_export.formats.etim.classification import ClassificationView, FeatureValue
-from cae_export.pipeline.executor import RunningTasks
+from cae_export.pipeline.executor import FileTask
 from cae_export.pipeline.target import Derived, Target
 from cae_export.record import Record
 
@@ -54,7 +54,7 @@ class EtimXlsx(Target):
         super().__init__(*args)
         self.products = RowSpool()
         self.features = RowSpool()
-        self.writing: RunningTasks[Path] | None = None
+        self.writing: FileTask[Path] = FileTask()
 
     @classmethod
     def render(cls, record: Record, derived: Derived, options: Any, context: Any) -> WorkbookRows:
@@ -86,22 +86,19 @@ class EtimXlsx(Target):
     def start_finish(self) -> None:
         # written (and read back) in a worker while the main process finishes the others
         sheets = [(PRODUCTS, self.products.spooled()), (FEATURES, self.features.spooled())]
-        self.writing = self.executor.start_tasks(
-            [partial(write_xlsx, self.out_dir / OUT_FILE, sheets)], timings_of(self.report))
+        self.writing.start(self.executor, partial(write_xlsx, self.out_dir / OUT_FILE, sheets),
+                           timings_of(self.report))
 
     def finish(self) -> int:
         try:
-            if self.writing is None:
+            if not self.writing.started:
                 self.start_finish()
-            assert self.writing is not None
-            self.writing.outcomes()[0].get()
+            self.writing.result()
         finally:
             self.abort()
         return 1
 
     def abort(self) -> None:
-        if self.writing is not None:
-            self.writing.stop()  # the worker reads the spools: stop it before removing them
-            self.writing = None
+        self.writing.stop()  # the worker reads the spools: stop it before removing them
         self.products.close()
         self.features.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -48,19 +48,19 @@ class Earlier:
         return f"{self.folder}/{path.name}"
 
 
-def _write_or_keep(path: Path, inputs: bytes | str, produce: Any, check: Any,
-                   earlier: Earlier | None, files: Files) -> None:
-    """Write ``path`` (validated), unless the earlier build's file was made of the same
-    inputs and is still as written; remember what the new one is made of."""
+def _write_or_keep(path: Path, inputs: Callable[[], bytes | str],
+                   write: Callable[[Path], Path], earlier: Earlier | None, files: Files) -> None:
+    """``write(path)`` (which validates), unless the earlier build's file was made of the same
+    ``inputs()`` and is still as written; remember what the new one is made of."""
     if earlier is None:
-        files[0].append(write_validated(path, produce, check))
+        files[0].append(write(path))
         return
     name = earlier.name(path)
-    digest = earlier.memo.inputs(name, inputs)
+    digest = earlier.memo.inputs(name, inputs())
     if earlier.memo.unchanged(name, digest):
         files[1].append(name)
         return
-    files[0].append(write_validated(path, produce, check))
+    files[0].append(write(path))
     earlier.memo.remember(name, digest, path)
 
 
@@ -161,28 +161,19 @@ class MarkerOutputs:
 
 def write_table_csv(out_dir: Path, groups: list[MarkerGroup],
                     earlier: Earlier | None = None) -> Files:
-    return _write_table(out_dir / "markers.csv", groups, earlier,
-                        lambda path: write_csv(path, table_schema(), rows(groups)))
+    files: Files = ([], [])
+    _write_or_keep(out_dir / "markers.csv", lambda: _rows_digest(groups),
+                   lambda path: write_csv(path, table_schema(), rows(groups)), earlier, files)
+    return files
 
 
 def write_table_xlsx(out_dir: Path, groups: list[MarkerGroup],
                      earlier: Earlier | None = None) -> Files:
-    return _write_table(out_dir / "markers.xlsx", groups, earlier,
-                        lambda path: write_xlsx(path, [(table_schema(), rows(groups))]))
-
-
-def _write_table(path: Path, groups: list[MarkerGroup], earlier: Earlier | None,
-                 write: Any) -> Files:
-    # the table writers validate on their own (temporary file, read back, rename)
-    if earlier is None:
-        return [write(path)], []
-    name = earlier.name(path)
-    digest = earlier.memo.inputs(name, _rows_digest(groups))
-    if earlier.memo.unchanged(name, digest):
-        return [], [name]
-    written = write(path)
-    earlier.memo.remember(name, digest, written)
-    return [written], []
+    files: Files = ([], [])
+    _write_or_keep(out_dir / "markers.xlsx", lambda: _rows_digest(groups),
+                   lambda path: write_xlsx(path, [(table_schema(), rows(groups))]), earlier,
+                   files)
+    return files
 
 
 def write_sheet_files(out_dir: Path, groups: list[MarkerGroup], job: str, cards: CardTable,
@@ -200,8 +191,10 @@ def write_sheet_files(out_dir: Path, groups: list[MarkerGroup], job: str, cards:
     for stem in stems:
         piece = list(itertools.islice(pages, max_pages))
         # a page's repr holds every box, line and size it is drawn from
-        _write_or_keep(out_dir / f"{stem}.{kind}", repr((title, piece)),
-                       lambda t, piece=piece: write(t, piece, title), check, earlier, files)
+        _write_or_keep(out_dir / f"{stem}.{kind}", lambda piece=piece: repr((title, piece)),
+                       lambda path, piece=piece: write_validated(
+                           path, lambda t: write(t, piece, title), check),
+                       earlier, files)
     return files
 
 
