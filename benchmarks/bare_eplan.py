@@ -1,6 +1,11 @@
 """The practical limit for the EPLAN target: the same parts-management document, written with
 lxml elements built directly - no templates, no schema validation, no record schema check.
 
+Two writers: ``write_bare_document`` parses each JSON line, models the part and writes its
+element (the floor for the whole job without templates and checks); ``write_given_parts``
+takes the final elements as given and only writes them (the floor for writing the document
+with lxml at all).
+
 It takes its values from the same part model as the target (``cae_export.formats.eplan.model``), so
 the two write the same document (the tests compare them after canonicalisation) and the time
 ratio between them is the cost of templates plus validation.
@@ -84,6 +89,44 @@ def write_bare_document(records: Iterable[Record], path: Path) -> int:
                 out.write(addresses[short_name])
             out.write(b"</partsmanagement>\n")
     return count
+
+
+def final_parts(records: Iterable[Record]) -> tuple[list[etree._Element], list[etree._Element]]:
+    """The document's final ``<part>`` and ``<address>`` elements, ready to be written (what
+    ``write_given_parts`` takes: its time is writing only)."""
+    seen: set[str] = set()
+    parts: list[etree._Element] = []
+    addresses: dict[str, etree._Element] = {}
+    for record in records:
+        try:
+            part = build_part(record)
+        except RecordError:
+            continue
+        if part.part_number in seen:
+            continue
+        seen.add(part.part_number)
+        parts.append(part_element(part))
+        addresses.setdefault(part.address.short_name,
+                             etree.Element("address", dict(part.address.attributes)))
+    return parts, [addresses[name] for name in sorted(addresses)]
+
+
+def write_given_parts(parts: list[etree._Element], addresses: list[etree._Element],
+                      path: Path) -> int:
+    """The floor for writing this document with lxml: the final elements as given, streamed
+    out with ``etree.xmlfile``; nothing is built, checked or validated. Returns the part
+    count."""
+    document = mapping()["document"]
+    root = {"count": str(len(parts)), "type": document["type"],
+            "length-unit": document["length_unit"], "weight-unit": document["weight_unit"]}
+    with etree.xmlfile(str(path), encoding="UTF-8") as xf:
+        xf.write_declaration()
+        with xf.element("partsmanagement", root):
+            for element in parts:
+                xf.write(element)
+            for element in addresses:
+                xf.write(element)
+    return len(parts)
 
 
 def canonical_document(path: Path) -> bytes:

@@ -8,8 +8,10 @@ For each size it synthesises a catalog once (``cae-export synth``, cached under 
 smaller sizes are the first lines of the largest, since synthetic catalogs are prefix-stable),
 then builds each target alone and all targets together in a fresh child process per run, and
 prints one table row per run: records/s, wall time, peak RSS and the time split into load /
-render / validate / write. It also times a bare lxml writer of the same EPLAN document (no
-templates, no validation) and prints the EPLAN target's time as a multiple of it. With
+render / validate / write. It also times two bare lxml writers of the same EPLAN document and
+prints the EPLAN target's time as a multiple of each: ``bare-eplan`` parses each JSON line
+and writes its part (no templates, no validation), ``write-eplan`` takes the final ``<part>``
+elements as given (built before its clock starts) and only writes them. With
 ``--imports`` it also times ``import`` of each named target's file (written once per size
 from the same catalog) into a JSON Lines catalog: the rows ``import <target>``, one process,
 records/s and peak RSS.
@@ -42,6 +44,7 @@ sys.path[:0] = [str(REPO), str(Path(__file__).resolve().parent)]  # run from a p
 
 ALL = "all"
 BARE = "bare-eplan"
+WRITE = "write-eplan"  # the final <part> elements as given, only written
 IMPORT = "import "  # an import case: "import eplan"
 # the file a target writes for one build, which its reader imports
 IMPORT_SOURCES = {"eplan": "eplan/parts.xml", "etim-xchange": "etim/etim-xchange.json",
@@ -107,6 +110,16 @@ def child_bare(catalog: Path, out: Path) -> dict[str, Any]:
             "phases": {}}
 
 
+def child_write(catalog: Path, out: Path) -> dict[str, Any]:
+    from bare_eplan import final_parts, records_unchecked, write_given_parts
+
+    parts, addresses = final_parts(records_unchecked(catalog))  # given: not timed
+    start = time.perf_counter()
+    count = write_given_parts(parts, addresses, out / "parts.xml")
+    return {"wall": time.perf_counter() - start, "ok": count, "failed": 0, "errors": 0,
+            "phases": {}}
+
+
 def child_import(source: Path, out: Path) -> dict[str, Any]:
     from cae_export.core.problems import Report
     from cae_export.pipeline.importer import import_files
@@ -129,6 +142,8 @@ def child_main(args: argparse.Namespace) -> int:
         result = child_import(Path(args.catalog), out)
     elif args.case == BARE:
         result = child_bare(Path(args.catalog), out)
+    elif args.case == WRITE:
+        result = child_write(Path(args.catalog), out)
     else:
         names = args.case.split(",")
         result = child_build(Path(args.catalog), names, args.child_jobs, out)
@@ -244,20 +259,23 @@ def fmt_seconds(value: float) -> str:
 def table(runs: list[Run]) -> str:
     serial = {(r.size, r.case): r.wall for r in runs if r.jobs == 1}
     bare = {r.size: r.wall for r in runs if r.case == BARE}
+    given = {r.size: r.wall for r in runs if r.case == WRITE}
     head = ("| records | target | jobs | records/s | wall s | peak RSS MB | load | render | "
-            "validate | write | vs jobs 1 | vs bare |")
+            "validate | write | vs jobs 1 | vs bare | vs write |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in runs:
         split = r.split()
         speedup = serial.get((r.size, r.case))
         ratio = bare.get(r.size) if r.case == "eplan" else None
+        floor = given.get(r.size) if r.case == "eplan" else None
         cells = [f"{r.size:,}", r.case, str(r.jobs), f"{r.rate:,.0f}", fmt_seconds(r.wall),
                  f"{r.rss_mb:.0f}",
-                 *(fmt_seconds(split[k]) if r.case != BARE and not r.case.startswith(IMPORT)
-                   else "-"
+                 *(fmt_seconds(split[k]) if r.case not in (BARE, WRITE)
+                   and not r.case.startswith(IMPORT) else "-"
                    for k in ("load", "render", "validate", "write")),
                  f"{speedup / r.wall:.2f}x" if speedup and r.jobs > 1 else "-",
-                 f"{r.wall / ratio:.2f}x" if ratio else "-"]
+                 f"{r.wall / ratio:.2f}x" if ratio else "-",
+                 f"{r.wall / floor:.1f}x" if floor else "-"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -296,7 +314,7 @@ def parent_main(args: argparse.Namespace) -> int:
             # right after the EPLAN runs: the ratio should not depend on how the machine's
             # speed drifts over a long benchmark
             after = max((n for n, (case, _) in enumerate(plan) if case == "eplan"), default=-1)
-            plan.insert(after + 1, (BARE, 1))
+            plan[after + 1:after + 1] = [(BARE, 1), (WRITE, 1)]
         for case, jobs in plan:
             log(f"{size:>9,} records  {ALL if ',' in case else case}  jobs {jobs} ...")
             run = measure_run(catalog, case, jobs, size, work)
@@ -333,7 +351,7 @@ def merged_table(paths: list[Path]) -> int:
             runs[(run.size, run.case, run.jobs)] = run
     order = {case: n for n, case in enumerate(dict.fromkeys(r.case for r in runs.values()))}
     ordered = sorted(runs.values(), key=lambda r: (r.size, r.case.startswith(IMPORT),
-                                                   r.case == BARE, r.case == ALL,
+                                                   r.case in (BARE, WRITE), r.case == ALL,
                                                    order[r.case], r.jobs))
     print(table(ordered))
     return 0

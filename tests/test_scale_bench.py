@@ -51,6 +51,12 @@ def test_bare_writer_writes_the_eplan_targets_document(tmp_path: Path) -> None:
     target = tmp_path / "out" / "eplan" / "parts.xml"
     assert bare_eplan.canonical_document(bare) == bare_eplan.canonical_document(target)
 
+    # the writing floor: the final elements as given, only written
+    given = tmp_path / "given.xml"
+    parts, addresses = bare_eplan.final_parts(bare_eplan.records_unchecked(catalog))
+    assert bare_eplan.write_given_parts(parts, addresses, given) == 60
+    assert bare_eplan.canonical_document(given) == bare_eplan.canonical_document(target)
+
 
 def test_time_split_takes_nested_validation_out_of_its_phase() -> None:
     phases = {"prepare": 0.5, "load": 2.0, "render": 5.0, "render/validate": 1.5, "add": 1.0,
@@ -77,10 +83,13 @@ def test_benchmark_script_runs_and_prints_the_table(tmp_path: Path) -> None:
     assert rows[0].startswith("| records | target | jobs | records/s | wall s | peak RSS MB")
     body = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows[1:]]
     assert [(r[0], r[1], r[2]) for r in body] == [
-        ("20", "eplan", "1"), ("20", "bare-eplan", "1"), ("20", "import eplan", "1"),
-        ("40", "eplan", "1"), ("40", "bare-eplan", "1"), ("40", "import eplan", "1")]
+        ("20", "eplan", "1"), ("20", "bare-eplan", "1"), ("20", "write-eplan", "1"),
+        ("20", "import eplan", "1"),
+        ("40", "eplan", "1"), ("40", "bare-eplan", "1"), ("40", "write-eplan", "1"),
+        ("40", "import eplan", "1")]
     assert all(float(r[3].replace(",", "")) > 0 and float(r[5]) > 10 for r in body)
-    assert body[0][-1].endswith("x")  # EPLAN time as a multiple of the bare writer's
+    # EPLAN time as a multiple of each bare writer's
+    assert body[0][-2].endswith("x") and body[0][-1].endswith("x")
     assert (tmp_path / "results.json").exists()
     assert not list(tmp_path.glob("out-*"))  # scratch output removed after each run
 
@@ -96,5 +105,5 @@ def test_benchmark_script_runs_and_prints_the_table(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     merged = [line for line in again.stdout.splitlines() if line.startswith("| ")]
     assert len(merged) == len(rows)
-    assert merged[:4] == rows[:4]  # the header and the 20-record rows are unchanged
-    assert merged[4] != rows[4] and merged[4].startswith("| 40 | eplan | 1 |")
+    assert merged[:5] == rows[:5]  # the header and the 20-record rows are unchanged
+    assert merged[5] != rows[5] and merged[5].startswith("| 40 | eplan | 1 |")

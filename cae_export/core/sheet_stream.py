@@ -15,7 +15,8 @@ import posixpath
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from functools import lru_cache
+from typing import IO, Any, NamedTuple
 
 from lxml import etree
 
@@ -33,8 +34,7 @@ class SheetReadError(ValueError):
     """The package is not a workbook this reader can read (the message says why)."""
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):  # a tuple: built for every cell read, a dataclass costs twice as much
     value: Any
     text_cell: bool       # a string cell (shared, inline or formula result)
     quote_prefix: bool    # its style carries Excel's quote prefix
@@ -56,6 +56,8 @@ class SheetReader:
             self.sheets = self._sheets()
             self.shared = self._shared_strings()
             self.quoted = self._quote_prefixed_styles()
+            # as the ``s`` attribute spells them, so a cell's style needs no int()
+            self._quoted_text = frozenset(str(index) for index in self.quoted)
         except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, ValueError) as exc:
             raise SheetReadError(str(exc)) from None
 
@@ -122,18 +124,24 @@ class SheetReader:
         cells: list[Cell | None] = []
         for cell in row.iterchildren(_CELL):
             ref = cell.get("r")
-            column = _column_index(ref) if ref else len(cells)
-            cells.extend([None] * (column - len(cells)))
+            column = _column_index(ref.rstrip("0123456789")) if ref else len(cells)
+            if column > len(cells):
+                cells.extend([None] * (column - len(cells)))
             cells.append(self._cell(cell))
         return tuple(cells)
 
     def _cell(self, cell: etree._Element) -> Cell:
         kind = cell.get("t", "n")
-        quoted = int(cell.get("s", "0")) in self.quoted
-        formula = cell.find(_FORMULA)
-        if formula is not None:
-            return Cell(f"={formula.text or ''}", False, quoted, formula=True)
-        raw = cell.findtext(_VALUE)
+        style = cell.get("s", "0")
+        quoted = style in self._quoted_text or (
+            style[:1] == "0" and int(style) in self.quoted)  # "007": not as written, but valid
+        raw = None
+        for child in cell:  # <f> and <v> (and <is> for inline text), in one pass
+            tag = child.tag
+            if tag == _FORMULA:
+                return Cell(f"={child.text or ''}", False, quoted, formula=True)
+            if tag == _VALUE and raw is None:
+                raw = child.text or ""
         if kind == "inlineStr":
             value: Any = "".join(cell.itertext(_TEXT))
         elif kind == "s":
@@ -147,8 +155,9 @@ class SheetReader:
         return Cell(value, kind in _TEXT_CELLS, quoted)
 
 
+@lru_cache(maxsize=4096)
 def _column_index(ref: str) -> int:
-    """``A1`` -> 0, ``AB7`` -> 27."""
+    """``A`` (of ``A1``) -> 0, ``AB`` -> 27."""
     index = 0
     for char in ref:
         if not char.isalpha():

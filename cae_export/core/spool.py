@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 READ_CHUNK = 1 << 20
+# one encoder for every row: json.dumps with options builds a new one per call
+_encode_row = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class TextSpool:
@@ -20,10 +22,12 @@ class TextSpool:
         self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by close()
             "w", encoding="utf-8", prefix="cae-export-spool-", suffix=suffix, delete=False)
         self.path = Path(self._file.name)
+        # the file itself: a write through the wrapper costs an attribute lookup per call
+        self._write = self._file.file.write
 
     def write(self, text: str) -> None:
         try:
-            self._file.write(text)
+            self._write(text)
         except OSError as exc:
             raise self._named(exc) from None
 
@@ -58,8 +62,14 @@ class RowSpool(TextSpool):
         self.count = 0
 
     def add(self, row: Sequence[Any]) -> None:
-        self.write(json.dumps(list(row), ensure_ascii=False) + "\n")
+        self.write(_encode_row(list(row)) + "\n")
         self.count += 1
+
+    def add_rows(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Several rows in one write (one record's)."""
+        if rows:
+            self.write("".join([_encode_row(list(row)) + "\n" for row in rows]))
+            self.count += len(rows)
 
     def rows(self) -> Iterator[list[Any]]:
         self.flush()

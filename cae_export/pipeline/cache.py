@@ -107,15 +107,22 @@ class RenderCache:
         return Path(self.root) / key[:2] / f"{key}.pickle"
 
     def get(self, key: str) -> Any:
+        pickled = self.get_pickled(key)
+        if pickled is None:
+            return None
+        try:
+            return pickle.loads(pickled)
+        except Exception:  # a damaged cache file is a miss, never an error
+            return None
+
+    def get_pickled(self, key: str) -> bytes | None:
+        """What ``get`` would unpickle (checked by zlib's checksum), or None: a worker hands
+        this to the main process as it is instead of unpickling and pickling it again."""
         if not self.read:
             return None
         try:
-            data = self.path(key).read_bytes()
-        except OSError:
-            return None
-        try:
-            return pickle.loads(zlib.decompress(data))
-        except Exception:  # a damaged cache file is a miss, never an error
+            return zlib.decompress(self.path(key).read_bytes())
+        except (OSError, zlib.error):  # a damaged cache file is a miss, never an error
             return None
 
     def put(self, key: str, value: Any) -> None:
@@ -200,6 +207,66 @@ class FileMemo:
             return  # costs the next rebuild a redraw, never this build
 
 
+    def recall_set(self, name: str, inputs: str) -> list[str] | None:
+        """The inputs of each file of set ``name`` (files written as one, such as a sheet in
+        pieces) when the earlier build made the set of the same ``inputs``, else None."""
+        if not self.read:
+            return None
+        try:
+            words = self._path(name).read_text(encoding="ascii").split()
+        except (OSError, ValueError):
+            return None
+        if words[:2] != [name.encode("utf-8").hex(), inputs]:
+            return None
+        return words[2:]
+
+    def remember_set(self, name: str, inputs: str, members: list[str]) -> None:
+        """Set ``name`` was made of ``inputs``; ``members``: the inputs of each of its files,
+        each remembered (with its bytes) on its own."""
+        path = self._path(name)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temp.write_text(" ".join([name.encode("utf-8").hex(), inputs, *members]) + "\n",
+                            encoding="ascii")
+            os.replace(temp, path)
+        except OSError:
+            return
+
+    def per_part_index(self, target: str) -> PerPartIndex:
+        """What the earlier build recorded of ``target``'s per-part files (empty: none, or
+        --clean). Only a shortcut: a file whose size or time differs is compared in full."""
+        if not self.read:
+            return {}
+        try:
+            index = pickle.loads(zlib.decompress(self._index_path(target).read_bytes()))
+        except Exception:  # missing or damaged: every file is compared in full
+            return {}
+        return index if isinstance(index, dict) else {}
+
+    def keep_per_part_index(self, target: str, index: PerPartIndex) -> None:
+        path = self._index_path(target)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temp.write_bytes(zlib.compress(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL),
+                                           COMPRESSION))
+            os.replace(temp, path)
+        except OSError:
+            return  # costs the next rebuild a full comparison, never this build
+
+    def _index_path(self, target: str) -> Path:
+        return Path(self.root) / f"per-part-{target}.index"
+
+
+# per-part file (relative name) -> its size, modification time (ns) and digest
+PerPartIndex = dict[str, tuple[int, int, str]]
+
+
+def per_part_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
 def _file_digest(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -208,4 +275,5 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["CACHE_DIR", "MEMO_DIR", "FileMemo", "RenderCache", "environment_key"]
+__all__ = ["CACHE_DIR", "MEMO_DIR", "FileMemo", "PerPartIndex", "RenderCache",
+           "environment_key", "per_part_digest"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import pickle
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from cae_export.catalog import PendingRecord
+from cae_export.core.heap import settle, settle_after_first_record
 from cae_export.core.outputs import FileSet, OutputFolder
 from cae_export.core.problems import OutputInvalid, Problem, RecordError, Report, internal_problem
 from cae_export.core.timings import Timings, active, timings_of
@@ -148,6 +150,7 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
     timings = timings_of(report)
     plan = _announced_plan(classes, options, report, timings, dry=False,
                            record_checks=quality.record_checks if quality is not None else None)
+    settle()
     # a cluster is reached before the output folder is touched: one that cannot be reached
     # ends the build with the folder as it was
     executor = build_executor(options.jobs, None, options.dask_scheduler)
@@ -187,6 +190,10 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
             if quality is not None and sets:
                 sets += _quality_set(quality, folder, report)
             report.files_written += folder.commit(sets)
+            committed = {file_set.name for file_set in sets}
+            for target in finished:
+                if target.name in committed:
+                    target.keep_per_part_index()
             if plan.cache is not None:  # what this catalog no longer uses
                 plan.cache.collect(used)
     finally:
@@ -218,6 +225,7 @@ def run_check(records: Iterable[CatalogItem], classes: list[type[Target]],
     timings = timings_of(report)
     plan = _announced_plan(classes, options, report, timings, dry=True,
                            record_checks=quality.record_checks)
+    settle()
     quality.start([cls.name for cls in plan.targets])
     with tempfile.TemporaryDirectory(prefix="cae-export-check-") as temp:
         executor = build_executor(options.jobs, Path(temp), options.dask_scheduler)
@@ -429,6 +437,7 @@ def _render_here(items: Iterator[CatalogItem], plan: BuildPlan, timings: Timings
         if item is None:
             return
         loaded, outcome, key = _cached_or_rendered(plan, item, timings)
+        settle_after_first_record()
         if key is not None:
             used.add(key)
         yield loaded, outcome
@@ -437,20 +446,30 @@ def _render_here(items: Iterator[CatalogItem], plan: BuildPlan, timings: Timings
 CachedOutcome = tuple[Record | Problem, RecordOutcome | None, str | None]
 
 
-def _cached_or_rendered(plan: BuildPlan, item: CatalogItem, timings: Timings) -> CachedOutcome:
+@dataclass(frozen=True)
+class CacheHit:
+    """A worker's answer for a record found in the cache: the cache entry, still pickled
+    (the main process unpickles it once; the worker does not unpickle and pickle it again)."""
+
+    pickled: bytes
+
+
+def _cached_or_rendered(plan: BuildPlan, item: CatalogItem, timings: Timings, *,
+                        pickled: bool = False) -> CachedOutcome:
     """One record loaded and rendered, or as an earlier build rendered it (the cache), with
-    its cache key (None: not cached)."""
+    its cache key (None: not cached). With ``pickled``, a record found in the cache comes
+    back as (None, CacheHit, key) for ``_from_cache`` in the main process."""
     cache = plan.cache
     key = cache.key(item) if cache is not None and isinstance(item, PendingRecord) else None
     if key is not None:
         with timings.measure("load"):
+            if pickled:
+                entry = cache.get_pickled(key)  # type: ignore[union-attr]
+                if entry is not None:
+                    return None, CacheHit(entry), key  # type: ignore[return-value]
             hit = cache.get(key)  # type: ignore[union-attr]
         if hit is not None:
-            data, source, outcome = hit
-            now = item.source
-            if now != source:  # the same record, moved to another line
-                outcome = _moved(outcome, source, now, item.line)
-            return Record(data, now), outcome, key
+            return (*_as_now(item, hit), key)  # type: ignore[misc]
     with timings.measure("load"):
         loaded = _load(item)
     if isinstance(loaded, Problem):
@@ -462,6 +481,27 @@ def _cached_or_rendered(plan: BuildPlan, item: CatalogItem, timings: Timings) ->
             cache.put(key, (loaded.data, loaded.source, outcome))  # type: ignore[union-attr]
         return loaded, outcome, key
     return loaded, outcome, None
+
+
+def _as_now(item: CatalogItem, entry: tuple[Any, str, RecordOutcome]
+            ) -> tuple[Record, RecordOutcome]:
+    """A cache entry as the record it is now (its problems named at its current line)."""
+    data, source, outcome = entry
+    now = item.source
+    if now != source:  # the same record, moved to another line
+        outcome = _moved(outcome, source, now, item.line)
+    return Record(data, now), outcome
+
+
+def _from_cache(plan: BuildPlan, item: CatalogItem, hit: CacheHit
+                ) -> tuple[Record | Problem, RecordOutcome | None]:
+    """Main process: a worker's cache hit unpickled (rendered here if it cannot be)."""
+    try:
+        return _as_now(item, pickle.loads(hit.pickled))
+    except Exception:  # a damaged entry is a miss, never an error
+        loaded, outcome, _key = _cached_or_rendered(
+            dataclasses.replace(plan, cache=None), item, Timings())
+        return loaded, outcome
 
 
 def _moved(outcome: RecordOutcome, old: str, new: str, line: int | None) -> RecordOutcome:
@@ -513,6 +553,11 @@ def _render_in_workers(first: list[CatalogItem], items: Iterator[CatalogItem], p
             timings.merge(worker_seconds)
             used.update(keys)
             for original, (loaded, outcome) in zip(sent.popleft(), outcomes, strict=True):
+                if isinstance(outcome, CacheHit):
+                    with timings.measure("load"):
+                        taken = _from_cache(plan, original, outcome)
+                    yield taken
+                    continue
                 # a worker sends back only what the main process does not have already
                 record = loaded if isinstance(original, PendingRecord) else original
                 assert record is not None
@@ -524,24 +569,28 @@ def _next_chunk(items: Iterator[CatalogItem], timings: Timings) -> list[CatalogI
         return list(itertools.islice(items, CHUNK_SIZE))
 
 
-ChunkResult = tuple[list[tuple[Record | Problem | None, RecordOutcome | None]], dict[str, float],
-                    list[str]]
+ChunkResult = tuple[list[tuple[Record | Problem | None, RecordOutcome | CacheHit | None]],
+                    dict[str, float], list[str]]
 
 
 def _render_chunk(plan: BuildPlan, chunk: list[CatalogItem]) -> ChunkResult:
     """Worker side: load and render one chunk (or take it from the cache), with the time
     each phase took and the cache keys used."""
-    outcomes: list[tuple[Record | Problem | None, RecordOutcome | None]] = []
+    outcomes: list[tuple[Record | Problem | None, RecordOutcome | CacheHit | None]] = []
     keys: list[str] = []
     with active(Timings()) as timings:
         for item in chunk:
-            loaded, outcome, key = _cached_or_rendered(plan, item, timings)
+            loaded, outcome, key = _cached_or_rendered(plan, item, timings, pickled=True)
             if key is not None:
                 keys.append(key)
+            if isinstance(outcome, CacheHit):
+                outcomes.append((None, outcome))
+                continue
             if isinstance(loaded, Problem):
                 outcomes.append((loaded, None))
                 continue
             outcomes.append((loaded if isinstance(item, PendingRecord) else None, outcome))
+    settle_after_first_record()
     return outcomes, timings.seconds, keys
 
 

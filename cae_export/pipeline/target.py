@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from cae_export.core.problems import Problem, Report
-from cae_export.pipeline.cache import FileMemo
+from cae_export.pipeline.cache import FileMemo, PerPartIndex, per_part_digest
 from cae_export.pipeline.executor import Executor
 from cae_export.pipeline.options import BuildOptions
 from cae_export.record import Record
@@ -114,6 +114,9 @@ class Target(ABC):
         # what the earlier build's whole files were made of (set by the engine; None: a
         # change build, whose files depend on OLD too)
         self.file_memo: FileMemo | None = None
+        # this build's per-part files (relative name -> size, mtime, digest), for the next
+        self.per_part: PerPartIndex = {}
+        self._earlier_per_part: PerPartIndex | None = None
 
     def kept_files(self) -> frozenset[str]:
         """Files (relative to the output folder) of the earlier build that this one would
@@ -122,14 +125,41 @@ class Target(ABC):
 
     def same_as_earlier(self, name: str, data: bytes) -> bool:
         """The earlier build's file ``name`` (relative to the output folder) is ``data``
-        byte for byte: a per-part file that need not be written again."""
+        byte for byte: a per-part file that need not be written again. A file whose size and
+        modification time are the ones the earlier build recorded with the digest of
+        ``data`` is not read again (as ``make`` and ``rsync`` trust them); any other is
+        compared byte for byte."""
         if self.output_root is None:
             return False
         earlier = self.output_root / name
         try:
-            return earlier.stat().st_size == len(data) and earlier.read_bytes() == data
+            stat = earlier.stat()
+            if stat.st_size != len(data):
+                return False
+            entry = (stat.st_size, stat.st_mtime_ns, per_part_digest(data))
+            if self._earlier_index().get(name) != entry and earlier.read_bytes() != data:
+                return False
         except OSError:
             return False
+        self.per_part[name] = entry
+        return True
+
+    def wrote_per_part(self, name: str, data: bytes) -> None:
+        """Per-part file ``name`` was written with ``data`` into the staging folder (a
+        commit moves it into place with its modification time)."""
+        stat = (self.out_dir / name).stat()
+        self.per_part[name] = (stat.st_size, stat.st_mtime_ns, per_part_digest(data))
+
+    def _earlier_index(self) -> PerPartIndex:
+        if self._earlier_per_part is None:
+            memo = self.file_memo
+            self._earlier_per_part = memo.per_part_index(self.name) if memo is not None else {}
+        return self._earlier_per_part
+
+    def keep_per_part_index(self) -> None:
+        """After the commit: what this build's per-part files are, for the next build."""
+        if self.file_memo is not None and self.per_part:
+            self.file_memo.keep_per_part_index(self.name, self.per_part)
 
     @classmethod
     def prepare(cls, options: BuildOptions) -> Any:

@@ -64,6 +64,7 @@ class EdzTarget(Target):
         with timings_of(self.report).measure("write"), \
                 atomic_output(self.out_dir / name) as handle:
             handle.write(rendered.data)  # checked in render: no second look needed
+        self.wrote_per_part(name, rendered.data)
         self.files += 1
 
     def kept_files(self) -> frozenset[str]:

@@ -79,10 +79,12 @@ class EplanTarget(Target):
         if self.options.per_part and changes is None:
             name = f"{self.folder}/parts/{portable_name(f'{rendered.part_number}.xml')}"
             text = "".join(document_chunks(1, single_part_document(rendered)))
-            if self.same_as_earlier(name, text.encode("utf-8")):
+            data = text.encode("utf-8")
+            if self.same_as_earlier(name, data):
                 self.kept.add(name)  # the earlier build's document is this one
             else:
                 self.write(self.out_dir / name, [text])
+                self.wrote_per_part(name, data)
 
     def address_records(self) -> Iterator[str]:
         for short_name in sorted(self.addresses):

@@ -78,10 +78,8 @@ class EtimXlsx(Target):
                             checked_rows(FEATURES, feature_rows))
 
     def add(self, record: Record, rendered: WorkbookRows) -> None:
-        for row in rendered.products:
-            self.products.add(row)
-        for row in rendered.features:
-            self.features.add(row)
+        self.products.add_rows(rendered.products)
+        self.features.add_rows(rendered.features)
 
     def start_finish(self) -> None:
         # written (and read back) in a worker while the main process finishes the others

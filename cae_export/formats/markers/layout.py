@@ -109,6 +109,9 @@ class MarkerGroup:
     card: str                                  # marker card item number, or ``generic``
     fields: int                                # fields the group fills: sum of quantities
     markers: Callable[[], Iterable[Marker]]    # a fresh pass over the markers, sheet order
+    # a digest of everything ``markers`` gives, where it is known without reading them
+    # (a spooled group: its spool's bytes); None: a file memo reads the markers
+    inputs: bytes | None = None
 
 
 def groups_of(markers: list[Marker]) -> list[MarkerGroup]:

@@ -49,25 +49,36 @@ class Earlier:
 
 
 def _write_or_keep(path: Path, inputs: Callable[[], bytes | str],
-                   write: Callable[[Path], Path], earlier: Earlier | None, files: Files) -> None:
+                   write: Callable[[Path], Path], earlier: Earlier | None,
+                   files: Files) -> str | None:
     """``write(path)`` (which validates), unless the earlier build's file was made of the same
-    ``inputs()`` and is still as written; remember what the new one is made of."""
+    ``inputs()`` and is still as written; remember what the new one is made of. The digest
+    of its inputs (None: no memo)."""
     if earlier is None:
         files[0].append(write(path))
-        return
+        return None
     name = earlier.name(path)
     digest = earlier.memo.inputs(name, inputs())
     if earlier.memo.unchanged(name, digest):
         files[1].append(name)
-        return
+        return digest
     files[0].append(write(path))
     earlier.memo.remember(name, digest, path)
+    return digest
 
 
-def _rows_digest(groups: list[MarkerGroup]) -> bytes:
+def _groups_digest(groups: list[MarkerGroup]) -> bytes:
+    """What every marker file is made of (with the program and its card table, which are
+    in the memo's environment): the groups' own digests where they have them (their spools),
+    else every marker."""
     digest = hashlib.blake2b(digest_size=20)
-    for row in rows(groups):
-        digest.update(repr(row).encode("utf-8"))
+    for group in groups:
+        digest.update(repr((group.card, group.fields)).encode("utf-8"))
+        if group.inputs is not None:
+            digest.update(group.inputs)
+        else:
+            for marker in group.markers():
+                digest.update(repr(marker).encode("utf-8"))
     return digest.digest()
 
 
@@ -162,7 +173,7 @@ class MarkerOutputs:
 def write_table_csv(out_dir: Path, groups: list[MarkerGroup],
                     earlier: Earlier | None = None) -> Files:
     files: Files = ([], [])
-    _write_or_keep(out_dir / "markers.csv", lambda: _rows_digest(groups),
+    _write_or_keep(out_dir / "markers.csv", lambda: _groups_digest(groups),
                    lambda path: write_csv(path, table_schema(), rows(groups)), earlier, files)
     return files
 
@@ -170,7 +181,7 @@ def write_table_csv(out_dir: Path, groups: list[MarkerGroup],
 def write_table_xlsx(out_dir: Path, groups: list[MarkerGroup],
                      earlier: Earlier | None = None) -> Files:
     files: Files = ([], [])
-    _write_or_keep(out_dir / "markers.xlsx", lambda: _rows_digest(groups),
+    _write_or_keep(out_dir / "markers.xlsx", lambda: _groups_digest(groups),
                    lambda path: write_xlsx(path, [(table_schema(), rows(groups))]), earlier,
                    files)
     return files
@@ -186,15 +197,35 @@ def write_sheet_files(out_dir: Path, groups: list[MarkerGroup], job: str, cards:
     write, check = (write_pdf, check_pdf) if kind == "pdf" else (write_svg, check_svg)
     stems = piece_stems(page_count(groups, cards), max_pages)
     title = f"Markers: {job}"
-    pages = iter_pages(job, groups, cards)
     files: Files = ([], [])
+    # the whole sheet made of the same markers as the earlier one: every piece is kept
+    # without laying out a page (else piece by piece, below)
+    whole = f"{kind} pieces"
+    sheet = None
+    if earlier is not None:
+        sheet = earlier.memo.inputs(earlier.name(out_dir / whole), _groups_digest(groups),
+                                    repr((title, max_pages, stems)))
+        kept = earlier.memo.recall_set(earlier.name(out_dir / whole), sheet)
+        names = [earlier.name(out_dir / f"{stem}.{kind}") for stem in stems]
+        if kept is not None and len(kept) == len(names) and all(
+                earlier.memo.unchanged(name, inputs) for name, inputs in zip(names, kept,
+                                                                             strict=True)):
+            files[1].extend(names)
+            return files
+    pages = iter_pages(job, groups, cards)
+    pieces: list[str] = []
     for stem in stems:
         piece = list(itertools.islice(pages, max_pages))
         # a page's repr holds every box, line and size it is drawn from
-        _write_or_keep(out_dir / f"{stem}.{kind}", lambda piece=piece: repr((title, piece)),
-                       lambda path, piece=piece: write_validated(
-                           path, lambda t: write(t, piece, title), check),
-                       earlier, files)
+        digest = _write_or_keep(out_dir / f"{stem}.{kind}",
+                                lambda piece=piece: repr((title, piece)),
+                                lambda path, piece=piece: write_validated(
+                                    path, lambda t: write(t, piece, title), check),
+                                earlier, files)
+        if digest is not None:
+            pieces.append(digest)
+    if earlier is not None and sheet is not None:
+        earlier.memo.remember_set(earlier.name(out_dir / whole), sheet, pieces)
     return files
 
 

@@ -13,6 +13,7 @@ the spools itself.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -87,7 +88,12 @@ class CardSpool:
     def group(self) -> MarkerGroup:
         self.rows.flush()
         spooled = SpooledGroup(self.card, self.rows.path, frozenset(self.repeated))
-        return MarkerGroup(self.card, self.fields, spooled.markers)
+        # the spool and the repeats are all the markers are read from
+        digest = hashlib.blake2b(repr(sorted(self.repeated)).encode("utf-8"), digest_size=20)
+        with self.rows.path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return MarkerGroup(self.card, self.fields, spooled.markers, digest.digest())
 
     def close(self) -> None:
         self.rows.close()
