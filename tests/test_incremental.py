@@ -216,3 +216,24 @@ def test_clean_draws_every_marker_file_again(tmp_path: Path) -> None:
               BuildOptions(jobs=1, markers_max_pages=3, clean=True), Report())
     after = stamps(out)
     assert all(after[name] != first[name] for name in first)
+
+
+def test_damaged_cache_files_are_rendered_again_and_kept_anew(tmp_path: Path) -> None:
+    """A cache file that is not zlib data (a worker sees it) or whose contents do not unpickle
+    (only the main process sees it: a worker hands a hit over still pickled) is a miss: the
+    record is rendered again, the build gives the clean bytes and the file is replaced."""
+    import pickle
+    import zlib
+
+    catalog = synthetic(tmp_path / "catalog.jsonl", 200)  # several chunks: workers take them
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    run(catalog, out)
+    run(catalog, clean)
+    files = sorted((out / STATE_DIR / "cache").rglob("*.pickle"))
+    for n, path in enumerate(files[:40]):
+        path.write_bytes(b"not zlib" if n % 2 else zlib.compress(b"not a pickle"))
+    run(catalog, out)
+    assert tree(out) == tree(clean)
+    for path in files[:40]:
+        data, _source, _outcome = pickle.loads(zlib.decompress(path.read_bytes()))
+        assert data["item_number"]

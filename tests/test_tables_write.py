@@ -202,6 +202,40 @@ def test_xlsx_existing_file_kept_when_new_one_is_invalid(tmp_path: Path) -> None
     assert leftovers(tmp_path) == ["keep.xlsx"]
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_xlsx_in_workers_writes_the_same_file_with_the_same_checks(tmp_path: Path,
+                                                                   jobs: int) -> None:
+    """Written in a worker, its sheets read back in one task each: the bytes of write_xlsx,
+    and a row that breaks its layout refuses the file with nothing left, the earlier file
+    kept."""
+    from cae_export.pipeline.executor import executor_for
+
+    products = TableSchema("Products", (Column("Item", "string", required=True),))
+    sheets = [(products, [("770-1324",), ("2004-407",)]), (LAYOUT, ROWS)]
+    expected = write_xlsx(tmp_path / "expected.xlsx", sheets).read_bytes()
+    out = tmp_path / "out"
+    out.mkdir()
+    with executor_for(jobs) as executor:
+        writing = tables.XlsxInWorkers(out / "book.xlsx", sheets)
+        writing.start(executor)
+        assert writing.result().read_bytes() == expected
+        writing.stop()
+
+        bad = [(products, [("770-1324",), (None,)]),
+               (LAYOUT, [*ROWS, ("EC001284", "EX1", 1, 1, None, "t")])]
+        writing = tables.XlsxInWorkers(out / "book.xlsx", bad)
+        writing.start(executor)
+        with pytest.raises(OutputInvalid) as info:
+            writing.result()
+        writing.stop()
+    assert info.value.path == str(out / "book.xlsx")
+    assert info.value.details == [
+        "sheet Products row 3 column 'Item': is required",
+        "sheet Features row 6 column 'Feature code': 'EX1' does not match ^EF[0-9]{6}$"]
+    assert leftovers(out) == ["book.xlsx"]
+    assert (out / "book.xlsx").read_bytes() == expected
+
+
 # csv ---------------------------------------------------------------------------------------
 
 def test_csv_round_trip(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Iterable, Iterator
-from functools import cache
+from functools import cache, partial
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -24,7 +24,8 @@ from cae_export.check.rules import RULE_LIST, RULES, SEVERITIES, rule_of
 from cae_export.core.atomic import atomic_output
 from cae_export.core.problems import OutputInvalid, Problem, RecordError, Report
 from cae_export.core.resources import template_path
-from cae_export.core.spool import RowSpool
+from cae_export.core.spool import RowSpool, SpooledRows
+from cae_export.pipeline.executor import Executor, InProcess
 from cae_export.record import Record, schema_problems
 
 REPORT_FILES = (("report.json", "json"), ("report.html", "html"))
@@ -71,11 +72,20 @@ class QualityReport:
     def count(self) -> int:
         return self.spool.count
 
-    def write(self, stage: Path, report: Report) -> tuple[str, ...]:
-        """``report.json`` and ``report.html`` of what was collected, into ``stage``."""
+    def write(self, stage: Path, report: Report, executor: Executor | None = None
+              ) -> tuple[str, ...]:
+        """``report.json`` and ``report.html`` of what was collected, into ``stage``: side by
+        side in ``executor``'s workers if it has them (they read the spool)."""
         head = self.head(report)
-        for name, fmt in REPORT_FILES:
-            write_report(head, self.records, stage / name, fmt)
+        entries = SpooledEntries(self.spool.spooled())
+        tasks = [partial(write_report, head, entries, stage / name, fmt)
+                 for name, fmt in REPORT_FILES]
+        running = (executor or InProcess()).start_tasks(tasks)
+        try:
+            for outcome in running.outcomes():
+                outcome.get()  # a refused report raises here
+        finally:
+            running.stop()
         return tuple(name for name, _ in REPORT_FILES)
 
     def records(self) -> Iterator[dict[str, Any]]:
@@ -310,6 +320,18 @@ def report_chunks(head: dict[str, Any], records: Iterable[dict[str, Any]], fmt: 
         return json_chunks(head, checked)
     from cae_export.check.html import html_chunks
     return html_chunks(head, checked)
+
+
+@dataclasses.dataclass(frozen=True)
+class SpooledEntries:
+    """Every record's entry from the report's flushed spool, read afresh on each call
+    (picklable: a worker writes a report file from it)."""
+
+    rows: SpooledRows
+
+    def __call__(self) -> Iterator[dict[str, Any]]:
+        for (entry,) in self.rows:
+            yield entry
 
 
 def write_report(head: dict[str, Any], records: Callable[[], Iterable[dict[str, Any]]],

@@ -19,6 +19,7 @@ import shutil
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from cae_export.core.atomic import write_validated
+from cae_export.core.atomic import finish_atomic, temp_path_for, write_validated
 from cae_export.core.numbers import canonical
 from cae_export.core.problems import OutputInvalid, RecordError
 from cae_export.core.sheet_stream import Cell, Sheet, SheetReader, SheetReadError
@@ -335,30 +336,38 @@ def _fixed_core_properties(wb: Workbook) -> bytes:
 def _check_workbook(path: Path, sheets: Sequence[TableSchema], counts: dict[str, int]) -> None:
     """Read the written workbook back, sheet XML row by row, and hold every sheet to its
     layout."""
-    with path.open("rb") as handle:
-        try:
-            reader = SheetReader(handle)
-        except SheetReadError as exc:
-            raise OutputInvalid(str(path), [f"not readable as a workbook: {exc}"]) from None
-        try:
-            messages = _check_sheets(reader, sheets, counts)
-        except SheetReadError as exc:
-            messages = [f"not readable as a workbook: {exc}"]
-        finally:
-            reader.close()
+    messages = _workbook_problems(path, sheets, counts)
     if messages:
         raise OutputInvalid(str(path), messages)
 
 
+def _workbook_problems(path: Path, sheets: Sequence[TableSchema], counts: dict[str, int],
+                       titles: Sequence[str] | None = None) -> list[str]:
+    """What ``_check_workbook`` finds, for the sheets ``titles`` only (default: all)."""
+    with path.open("rb") as handle:
+        try:
+            reader = SheetReader(handle)
+        except SheetReadError as exc:
+            return [f"not readable as a workbook: {exc}"]
+        try:
+            return _check_sheets(reader, sheets, counts, titles)
+        except SheetReadError as exc:
+            return [f"not readable as a workbook: {exc}"]
+        finally:
+            reader.close()
+
+
 def _check_sheets(reader: SheetReader, sheets: Sequence[TableSchema],
-                  counts: dict[str, int]) -> list[str]:
+                  counts: dict[str, int], titles: Sequence[str] | None = None) -> list[str]:
+    """The workbook's sheets against ``counts`` (title -> data rows written) and each sheet
+    of ``titles`` (default: all) against its layout."""
     messages: list[str] = []
     by_name = {sheet.title: sheet for sheet in reader.sheets}
     expected = list(counts)
     if sorted(by_name) != sorted(expected):
         messages.append(f"sheets {sorted(by_name)} instead of {sorted(expected)}")
     schema_of = {part_name(s, n): s for s in sheets for n in range(1, len(counts) + 2)}
-    for title in expected:
+    for title in expected if titles is None else titles:
         if title in by_name:
             messages.extend(_check_sheet(reader, by_name[title], schema_of[title],
                                          counts[title]))
@@ -401,24 +410,89 @@ def _check_sheet(reader: SheetReader, sheet: Sheet, schema: TableSchema,
 
 def write_xlsx(path: Path, sheets: Sequence[tuple[TableSchema, Iterable[Sequence[Any]]]]) -> Path:
     """Stream ``(layout, rows)`` pairs into one workbook, validate it after read-back, keep it."""
-    names = [s.name for s, _ in sheets]
-    if len(set(names)) != len(names):
-        raise TableSchemaError(f"duplicate sheet names {names}")
     counts: dict[str, int] = {}
 
     def produce(tmp: Path) -> None:
-        wb = Workbook(write_only=True)
-        try:
-            _fill_workbook(wb, sheets, counts)
-        except BaseException:
-            _discard(wb)
-            raise
-        _save_deterministic(wb, tmp)
+        counts.update(_produce_xlsx(tmp, sheets))
 
     def check(tmp: Path) -> None:
         _check_workbook(tmp, [s for s, _ in sheets], counts)
 
     return write_validated(path, produce, check)
+
+
+def _produce_xlsx(tmp: Path, sheets: Sequence[tuple[TableSchema, Iterable[Sequence[Any]]]]
+                  ) -> dict[str, int]:
+    """Write the workbook to ``tmp`` (not checked yet); the data rows of each sheet."""
+    names = [s.name for s, _ in sheets]
+    if len(set(names)) != len(names):
+        raise TableSchemaError(f"duplicate sheet names {names}")
+    counts: dict[str, int] = {}
+    wb = Workbook(write_only=True)
+    try:
+        _fill_workbook(wb, sheets, counts)
+    except BaseException:
+        _discard(wb)
+        raise
+    _save_deterministic(wb, tmp)
+    return counts
+
+
+class XlsxInWorkers:
+    """``write_xlsx`` in an executor's worker processes, in two steps so that the sheets are
+    checked side by side: ``start`` hands the writing to a worker; ``result`` then checks each
+    sheet in a task of its own and renames the checked file into place. The same file and the
+    same checks as ``write_xlsx`` (the sheets' rows must be picklable: spooled rows are)."""
+
+    def __init__(self, path: Path,
+                 sheets: Sequence[tuple[TableSchema, Iterable[Sequence[Any]]]]) -> None:
+        self.path = path
+        self.sheets = sheets
+        self.tmp: Path | None = None
+        self.running: list[Any] = []  # the tasks in flight (RunningTasks), to stop
+        self.executor: Any = None
+        self.timings: Any = None
+
+    @property
+    def started(self) -> bool:
+        return self.tmp is not None
+
+    def start(self, executor: Any, timings: Any = None) -> None:
+        self.executor, self.timings = executor, timings
+        self.tmp = temp_path_for(self.path)
+        self.running = [executor.start_tasks([partial(_produce_xlsx, self.tmp, self.sheets)],
+                                             timings)]
+
+    def result(self) -> Path:
+        assert self.tmp is not None
+        tmp = self.tmp
+        try:
+            counts = self.running[0].outcomes()[0].get()
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        schemas = [s for s, _ in self.sheets]
+        # each task also holds the sheet list to what was written (said once)
+        checks = self.executor.start_tasks(
+            [partial(_workbook_problems, tmp, schemas, counts, [title]) for title in counts],
+            self.timings)
+        self.running.append(checks)
+
+        def check(_tmp: Path) -> None:
+            found = [outcome.get() for outcome in checks.outcomes()]
+            messages = list(dict.fromkeys(m for problems in found for m in problems))
+            if messages:
+                raise OutputInvalid(str(tmp), messages[:MAX_MESSAGES])
+
+        finish_atomic(tmp, self.path, check)
+        return self.path
+
+    def stop(self) -> None:
+        for running in self.running:
+            running.stop()
+        self.running = []
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)
 
 
 # csv --------------------------------------------------------------------------------------

@@ -67,9 +67,11 @@ class QualitySink(Protocol):
     def add_unreadable(self, problem: Problem) -> None:
         ...
 
-    def write(self, stage: Path, report: Report) -> tuple[str, ...]:
-        """Write the report files into ``stage`` (laid out as the output folder); return
-        their names. Raise OutputInvalid or OSError when they cannot be written."""
+    def write(self, stage: Path, report: Report, executor: Executor | None = None
+              ) -> tuple[str, ...]:
+        """Write the report files into ``stage`` (laid out as the output folder), side by
+        side in ``executor``'s workers if it has them; return their names. Raise
+        OutputInvalid or OSError when they cannot be written."""
         ...
 
 # A parallel build ships records to the workers in chunks (fewer, larger messages) and keeps
@@ -179,6 +181,9 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
                 _merge_all(records, plan, executor, merge, progress, used)
                 finished = _finish([t for t in targets if t.name not in merge.broken], report,
                                    timings, folder)
+                sets = _file_sets(finished, merge, report)
+                if quality is not None and sets:  # its two files, in the workers if any
+                    sets += _quality_set(quality, folder, report, executor)
             except BaseException:
                 executor.terminate()  # workers may read the targets' spools: stop them first
                 for target in targets:
@@ -186,9 +191,6 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
                 raise
             finally:
                 executor.close()
-            sets = _file_sets(finished, merge, report)
-            if quality is not None and sets:
-                sets += _quality_set(quality, folder, report)
             report.files_written += folder.commit(sets)
             committed = {file_set.name for file_set in sets}
             for target in finished:
@@ -201,12 +203,13 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
     return plan
 
 
-def _quality_set(quality: QualitySink, folder: OutputFolder, report: Report) -> list[FileSet]:
+def _quality_set(quality: QualitySink, folder: OutputFolder, report: Report,
+                 executor: Executor) -> list[FileSet]:
     """The quality report of what this build puts in place, committed with its files (a
     build that puts nothing in place keeps the earlier report with the earlier files)."""
     stage = folder.stage("report")
     try:
-        return [FileSet("report", stage, quality.write(stage, report))]
+        return [FileSet("report", stage, quality.write(stage, report, executor))]
     except OutputInvalid as exc:
         report.error(OutputInvalid(folder.public(exc.path), exc.details).problem(
             "quality report: "))
@@ -295,6 +298,8 @@ def _finish(targets: list[Target], report: Report, timings: Timings,
             target.start_finish()
             started.append(target)
     finished = []
+    # the targets that write in this process first: meanwhile the workers write the others'
+    started.sort(key=lambda target: target.writes_in_workers)
     for target in started:
         with active(timings), timings.measure("finish"), _finishing(target, report, folder):
             target.finish()
@@ -498,9 +503,10 @@ def _from_cache(plan: BuildPlan, item: CatalogItem, hit: CacheHit
     """Main process: a worker's cache hit unpickled (rendered here if it cannot be)."""
     try:
         return _as_now(item, pickle.loads(hit.pickled))
-    except Exception:  # a damaged entry is a miss, never an error
-        loaded, outcome, _key = _cached_or_rendered(
-            dataclasses.replace(plan, cache=None), item, Timings())
+    except Exception:  # a damaged entry is a miss, never an error: rendered and kept anew
+        assert plan.cache is not None
+        afresh = dataclasses.replace(plan, cache=dataclasses.replace(plan.cache, read=False))
+        loaded, outcome, _key = _cached_or_rendered(afresh, item, Timings())
         return loaded, outcome
 
 

@@ -94,6 +94,8 @@ class Target(ABC):
     change_form: ClassVar[bool] = False
     # the files it writes then (beside the full files, which a change build leaves alone)
     change_files: ClassVar[tuple[str, ...]] = ()
+    # whether ``start_finish`` hands its files to worker processes (its ``finish`` waits)
+    writes_in_workers: ClassVar[bool] = False
 
     @classmethod
     def files_of(cls, options: BuildOptions) -> tuple[str, ...]:

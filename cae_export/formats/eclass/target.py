@@ -40,6 +40,7 @@ class EclassXlsx(Target):
     name: ClassVar[str] = "eclass-xlsx"
     summary: ClassVar[str] = "ECLASS property workbook (eclass/eclass-properties.xlsx)"
     output_files = (str(OUT_FILE),)
+    writes_in_workers = True
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)

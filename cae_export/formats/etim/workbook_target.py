@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 from cae_export.core.resources import template_path
 from cae_export.core.spool import RowSpool
 from cae_export.core.timings import timings_of
-from cae_export.core.workbook import TableSchema, checked_rows, write_xlsx
+from cae_export.core.workbook import TableSchema, XlsxInWorkers, checked_rows
 from cae_export.formats.etim.classification import ClassificationView, FeatureValue
-from cae_export.pipeline.executor import FileTask
 from cae_export.pipeline.target import Derived, Target
 from cae_export.record import Record
 
@@ -49,12 +47,13 @@ class EtimXlsx(Target):
     summary: ClassVar[str] = "ETIM products and features workbook (etim/etim-features.xlsx)"
     views = (ClassificationView,)
     output_files = (str(OUT_FILE),)
+    writes_in_workers = True
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.products = RowSpool()
         self.features = RowSpool()
-        self.writing: FileTask[Path] = FileTask()
+        self.writing: XlsxInWorkers | None = None
 
     @classmethod
     def render(cls, record: Record, derived: Derived, options: Any, context: Any) -> WorkbookRows:
@@ -82,21 +81,25 @@ class EtimXlsx(Target):
         self.features.add_rows(rendered.features)
 
     def start_finish(self) -> None:
-        # written (and read back) in a worker while the main process finishes the others
+        # written in a worker while the main process finishes the others, then its two
+        # sheets read back side by side
         sheets = [(PRODUCTS, self.products.spooled()), (FEATURES, self.features.spooled())]
-        self.writing.start(self.executor, partial(write_xlsx, self.out_dir / OUT_FILE, sheets),
-                           timings_of(self.report))
+        self.writing = XlsxInWorkers(self.out_dir / OUT_FILE, sheets)
+        self.writing.start(self.executor, timings_of(self.report))
 
     def finish(self) -> int:
         try:
-            if not self.writing.started:
+            if self.writing is None:
                 self.start_finish()
+            assert self.writing is not None
             self.writing.result()
         finally:
             self.abort()
         return 1
 
     def abort(self) -> None:
-        self.writing.stop()  # the worker reads the spools: stop it before removing them
+        if self.writing is not None:  # the workers read the spools: stop them first
+            self.writing.stop()
+            self.writing = None
         self.products.close()
         self.features.close()

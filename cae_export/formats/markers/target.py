@@ -103,6 +103,7 @@ class MarkersTarget(Target):
     name: ClassVar[str] = "markers"
     summary: ClassVar[str] = "marker list (CSV/XLSX) and printable marker sheet (PDF/SVG)"
     output_files = tuple(f"{SUBFOLDER}/{name}" for name in MARKER_FILES)
+    writes_in_workers = True
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
