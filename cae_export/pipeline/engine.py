@@ -152,10 +152,10 @@ def run_build(records: Iterable[CatalogItem], classes: list[type[Target]], out_d
     timings = timings_of(report)
     plan = _announced_plan(classes, options, report, timings, dry=False,
                            record_checks=quality.record_checks if quality is not None else None)
-    settle()
     # a cluster is reached before the output folder is touched: one that cannot be reached
     # ends the build with the folder as it was
     executor = build_executor(options.jobs, None, options.dask_scheduler)
+    settle(merging_only=executor.parallel)
     try:
         with OutputFolder(out_dir) as folder:
             if options.changes is None:  # a change build's results depend on OLD: not kept
@@ -228,10 +228,10 @@ def run_check(records: Iterable[CatalogItem], classes: list[type[Target]],
     timings = timings_of(report)
     plan = _announced_plan(classes, options, report, timings, dry=True,
                            record_checks=quality.record_checks)
-    settle()
     quality.start([cls.name for cls in plan.targets])
     with tempfile.TemporaryDirectory(prefix="cae-export-check-") as temp:
         executor = build_executor(options.jobs, Path(temp), options.dask_scheduler)
+        settle(merging_only=executor.parallel)
         merge = Merge(plan, [], report, timings, None, quality)
         try:
             _merge_all(records, plan, executor, merge, progress)

@@ -21,6 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from cae_export.core.heap import settle_worker
 from cae_export.core.timings import Timings, active, measure
 
 T = TypeVar("T")
@@ -229,6 +230,7 @@ def executor_for(jobs: int, temp_dir: Path | None = None) -> Executor:
 def _start_worker(shared: Any, temp_dir: str | None) -> None:
     global _shared
     _shared = shared
+    settle_worker()  # a worker renders: Python's own collection thresholds
     if temp_dir is not None:
         tempfile.tempdir = temp_dir
     signal.signal(signal.SIGINT, signal.SIG_IGN)
