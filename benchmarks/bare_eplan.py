@@ -55,21 +55,26 @@ def part_element(part: Part) -> etree._Element:
     return element
 
 
+def modelled_parts(records: Iterable[Record]) -> Iterator[Part]:
+    """Every part that models cleanly, the first of each part number (as the target keeps)."""
+    seen: set[str] = set()
+    for record in records:
+        try:
+            part = build_part(record)
+        except RecordError:
+            continue
+        if part.part_number not in seen:
+            seen.add(part.part_number)
+            yield part
+
+
 def write_bare_document(records: Iterable[Record], path: Path) -> int:
     """Write every part that models cleanly; return the part count. Memory stays flat: parts
     go to a spool file first because the root's ``count`` attribute comes before them."""
-    seen: set[str] = set()
     addresses: dict[str, bytes] = {}
     count = 0
     with tempfile.TemporaryFile() as spool:
-        for record in records:
-            try:
-                part = build_part(record)
-            except RecordError:
-                continue
-            if part.part_number in seen:
-                continue
-            seen.add(part.part_number)
+        for part in modelled_parts(records):
             spool.write(etree.tostring(part_element(part), encoding="utf-8"))
             count += 1
             if part.address.short_name not in addresses:
@@ -94,17 +99,9 @@ def write_bare_document(records: Iterable[Record], path: Path) -> int:
 def final_parts(records: Iterable[Record]) -> tuple[list[etree._Element], list[etree._Element]]:
     """The document's final ``<part>`` and ``<address>`` elements, ready to be written (what
     ``write_given_parts`` takes: its time is writing only)."""
-    seen: set[str] = set()
     parts: list[etree._Element] = []
     addresses: dict[str, etree._Element] = {}
-    for record in records:
-        try:
-            part = build_part(record)
-        except RecordError:
-            continue
-        if part.part_number in seen:
-            continue
-        seen.add(part.part_number)
+    for part in modelled_parts(records):
         parts.append(part_element(part))
         addresses.setdefault(part.address.short_name,
                              etree.Element("address", dict(part.address.attributes)))

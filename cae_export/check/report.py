@@ -77,8 +77,7 @@ class QualityReport:
         """``report.json`` and ``report.html`` of what was collected, into ``stage``: side by
         side in ``executor``'s workers if it has them (they read the spool)."""
         head = self.head(report)
-        entries = SpooledEntries(self.spool.spooled())
-        tasks = [partial(write_report, head, entries, stage / name, fmt)
+        tasks = [partial(write_report, head, self.spooled_entries(), stage / name, fmt)
                  for name, fmt in REPORT_FILES]
         running = (executor or InProcess()).start_tasks(tasks)
         try:
@@ -90,8 +89,11 @@ class QualityReport:
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Every record's entry, in catalog order."""
-        for (entry,) in self.spool.rows():
-            yield entry
+        return self.spooled_entries()()
+
+    def spooled_entries(self) -> SpooledEntries:
+        """``records`` as a picklable callable: a worker can read the entries too."""
+        return SpooledEntries(self.spool.spooled())
 
     def close(self) -> None:
         if self._spool is not None:

@@ -454,10 +454,6 @@ class XlsxInWorkers:
         self.executor: Any = None
         self.timings: Any = None
 
-    @property
-    def started(self) -> bool:
-        return self.tmp is not None
-
     def start(self, executor: Any, timings: Any = None) -> None:
         self.executor, self.timings = executor, timings
         self.tmp = temp_path_for(self.path)

@@ -127,14 +127,8 @@ class RenderCache:
 
     def put(self, key: str, value: Any) -> None:
         """Write whole, then rename: a cache file that exists is complete."""
-        path = self.path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            # compressed fast: rendered XML and JSON shrink about fivefold
-            temp.write_bytes(zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
-                                           COMPRESSION))
-            os.replace(temp, path)
+            _write_whole(self.path(key), _pickled(value))
         except OSError:
             return  # a full disk costs the cache, never the build
 
@@ -196,13 +190,9 @@ class FileMemo:
     def remember(self, name: str, inputs: str, written: Path) -> None:
         """``written`` (the new file ``name``, still in its staging folder) is made of
         ``inputs``. Written whole, then renamed."""
-        path = self._path(name)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            temp.write_text(f"{name.encode('utf-8').hex()} {inputs} {_file_digest(written)}\n",
-                            encoding="ascii")
-            os.replace(temp, path)
+            line = f"{name.encode('utf-8').hex()} {inputs} {_file_digest(written)}\n"
+            _write_whole(self._path(name), line.encode("ascii"))
         except OSError:
             return  # costs the next rebuild a redraw, never this build
 
@@ -223,13 +213,9 @@ class FileMemo:
     def remember_set(self, name: str, inputs: str, members: list[str]) -> None:
         """Set ``name`` was made of ``inputs``; ``members``: the inputs of each of its files,
         each remembered (with its bytes) on its own."""
-        path = self._path(name)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            temp.write_text(" ".join([name.encode("utf-8").hex(), inputs, *members]) + "\n",
-                            encoding="ascii")
-            os.replace(temp, path)
+            _write_whole(self._path(name), (" ".join([name.encode("utf-8").hex(), inputs,
+                                                      *members]) + "\n").encode("ascii"))
         except OSError:
             return
 
@@ -245,13 +231,8 @@ class FileMemo:
         return index if isinstance(index, dict) else {}
 
     def keep_per_part_index(self, target: str, index: PerPartIndex) -> None:
-        path = self._index_path(target)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            temp.write_bytes(zlib.compress(pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL),
-                                           COMPRESSION))
-            os.replace(temp, path)
+            _write_whole(self._index_path(target), _pickled(index))
         except OSError:
             return  # costs the next rebuild a full comparison, never this build
 
@@ -265,6 +246,20 @@ PerPartIndex = dict[str, tuple[int, int, str]]
 
 def per_part_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it there: a state file
+    that exists is complete. Raises OSError (the callers' state is only ever a shortcut)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_bytes(data)
+    os.replace(temp, path)
+
+
+def _pickled(value: Any) -> bytes:
+    # compressed fast: rendered XML and JSON shrink about fivefold
+    return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), COMPRESSION)
 
 
 def _file_digest(path: Path) -> str:

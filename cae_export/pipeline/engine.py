@@ -468,11 +468,13 @@ def _cached_or_rendered(plan: BuildPlan, item: CatalogItem, timings: Timings, *,
     key = cache.key(item) if cache is not None and isinstance(item, PendingRecord) else None
     if key is not None:
         with timings.measure("load"):
-            if pickled:
+            if pickled:  # a miss is read once, not again by ``get``
                 entry = cache.get_pickled(key)  # type: ignore[union-attr]
+                hit = None
                 if entry is not None:
                     return None, CacheHit(entry), key  # type: ignore[return-value]
-            hit = cache.get(key)  # type: ignore[union-attr]
+            else:
+                hit = cache.get(key)  # type: ignore[union-attr]
         if hit is not None:
             return (*_as_now(item, hit), key)  # type: ignore[misc]
     with timings.measure("load"):
