@@ -76,12 +76,12 @@ def time_validation() -> None:
         from cae_export.formats.eplan import view as parts
     except ImportError:  # no EPLAN target in this tree
         return
-    validated_fragment = parts.validated_fragment
+    validated_document = parts.validated_document
 
-    def timed_fragment(fragment: str, part_number: str) -> str:
+    def timed_document(count: int, fragment: str, part_number: str) -> bytes:
         with measure("validate"):
-            return validated_fragment(fragment, part_number)
-    parts.validated_fragment = timed_fragment
+            return validated_document(count, fragment, part_number)
+    parts.validated_document = timed_document
 
 
 def child_build(catalog: Path, names: list[str], jobs: int, out: Path) -> dict[str, Any]:

@@ -13,9 +13,10 @@ import pytest
 from cae_export.catalog import load_record_file
 from cae_export.core.problems import RecordError
 from cae_export.formats.eplan import edz_target
-from cae_export.formats.eplan.edz import archive_entries, edz_errors
+from cae_export.formats.eplan.edz import archive_entries, edz_errors, sealed_errors
 from cae_export.formats.eplan.edz_target import EdzPackage, EdzTarget
 from cae_export.formats.eplan.view import PartView, render_record
+from cae_export.formats.eplan.xml import document_digest
 from cae_export.pipeline import BuildOptions
 from cae_export.record import Record
 from tests.conftest import CATALOG, REPO, assert_golden
@@ -116,3 +117,35 @@ def test_an_entry_leaving_the_archive_is_refused(package: EdzPackage) -> None:
 def test_bytes_that_are_no_archive() -> None:
     assert edz_errors(b"not an archive") == ["cannot open archive: not a 7-Zip or zip archive"]
     assert edz_errors(b"7z\xbc\xaf\x27\x1c" + bytes(40))[0].startswith("cannot open archive")
+
+
+def _packed_entries(package: EdzPackage) -> dict[str, bytes]:
+    names, contents = archive_entries(package.data)
+    return {name: contents[name] for name in names}
+
+
+def test_the_finished_archive_is_checked_against_the_entries_packed(
+        package: EdzPackage) -> None:
+    entries = _packed_entries(package)
+    assert sealed_errors(package.data, entries) == []
+    part = "items/partxml/WAGO.770-1324.part.xml"
+    same_length = entries[part].replace(b'P_ARTICLE_PARTTYPE="1"', b'P_ARTICLE_PARTTYPE="2"')
+    assert len(same_length) == len(entries[part]) and same_length != entries[part]
+    assert sealed_errors(package.data, {**entries, part: same_length}) == [
+        f"archive entry {part} is not the bytes packed"]
+    fewer = {name: data for name, data in entries.items() if name != part}
+    assert sealed_errors(package.data, fewer)[0].startswith("the archive lists")
+    damaged = bytearray(package.data)
+    damaged[START_HEADER_SIZE + 40] ^= 0xFF  # inside the packed stream
+    assert sealed_errors(bytes(damaged), entries) == [
+        "cannot open archive: LZMAError: Corrupt input data"]
+
+
+def test_each_part_document_is_checked_once(record: Record, package: EdzPackage) -> None:
+    # the part view checked the very documents the package holds, so packing them does not
+    # check them again; any other bytes are checked (the test above that breaks an item)
+    checked = render_record(record).checked
+    documents = [data for name, data in _packed_entries(package).items()
+                 if name.startswith("items/partxml/")]
+    assert len(documents) == 2
+    assert {document_digest(data) for data in documents} == checked

@@ -27,7 +27,12 @@ from py7zr.io import BytesIOFactory
 from cae_export.core.problems import OutputInvalid
 from cae_export.core.resources import template_path
 from cae_export.core.xml import PROLOG_BYTES, doctype_refusal, safe_parser
-from cae_export.formats.eplan.xml import TEMPLATE_DIR, document_errors, environment
+from cae_export.formats.eplan.xml import (
+    TEMPLATE_DIR,
+    document_digest,
+    document_errors,
+    environment,
+)
 
 MANIFEST = "manifest.xml"
 MANIFEST_SCHEMA = "manifest.xsd"
@@ -190,6 +195,14 @@ def edz_errors(source: Source) -> list[str]:
         return [f"cannot open archive: {exc or type(exc).__name__}"]
     except Exception as exc:  # whatever else a broken archive makes a decoder raise
         return [f"cannot open archive: {type(exc).__name__}: {exc}"]
+    return package_errors(names, contents)
+
+
+def package_errors(names: Sequence[str], contents: dict[str, bytes],
+                   checked: frozenset[bytes] = frozenset()) -> list[str]:
+    """What is wrong with a package's entries (every name in archive order, the XML ones
+    unpacked): the manifest against its schema and the entries, each part XML against the
+    EPLAN schema, except a document whose digest is in ``checked`` (already checked whole)."""
     errors = [f"duplicate archive entry {n}" for n in sorted({n for n in names
                                                                 if names.count(n) > 1})]
     if MANIFEST not in contents:
@@ -211,12 +224,33 @@ def edz_errors(source: Source) -> list[str]:
         listed.append(entry)
         if entry not in names:
             errors.append(f"{MANIFEST} lists {entry}, which is not in the archive")
-        elif item.get("type") == "partxml":
+        elif item.get("type") == "partxml" and document_digest(contents[entry]) not in checked:
             part_doc = io.BytesIO(contents[entry])  # every partxml entry was unpacked
             errors += [f"{entry}: {e}" for e in document_errors(part_doc)]
     extra = sorted(set(names) - set(listed) - {MANIFEST})
     errors += [f"archive entry {name} is not listed in {MANIFEST}" for name in extra]
     return errors
+
+
+def sealed_errors(data: bytes, entries: dict[str, bytes]) -> list[str]:
+    """Whether an archive just built from ``entries`` holds them: it opens, lists exactly
+    those names in that order, and every entry unpacks (7-Zip's own CRC check of each) to
+    the length and CRC-32 of the bytes given. Nothing is unpacked to be kept: the entries
+    given are what ``package_errors`` checks."""
+    try:
+        with py7zr.SevenZipFile(io.BytesIO(data), "r") as archive:
+            infos = [f for f in archive.list() if not f.is_directory]
+            broken = archive.testzip()
+    except Exception as exc:  # whatever a broken archive makes the decoder raise
+        return [f"cannot open archive: {type(exc).__name__}: {exc}"]
+    if broken is not None:
+        return [f"archive entry {broken} does not unpack to what was packed (CRC)"]
+    names = [f.filename for f in infos]
+    if names != list(entries):
+        return [f"the archive lists {names}, not the entries packed {list(entries)}"]
+    return [f"archive entry {f.filename} is not the bytes packed" for f in infos
+            if f.uncompressed != len(entries[f.filename])
+            or f.crc32 != zlib.crc32(entries[f.filename])]
 
 
 def validate_edz(path: Path) -> None:

@@ -2,10 +2,11 @@
 EPLAN Data Portal ships them: a 7-Zip archive with ``manifest.xml`` at its root and the part
 XML and the manufacturer XML under ``items/partxml/``.
 
-Each package is built and checked in ``render`` - in a worker process with ``--jobs N`` - by
-reading the finished bytes back in memory (manifest against entries, every XML item against
-the schema). ``add`` in the main process only writes those bytes to a temporary file and
-renames it into place, so the main process stays light however many parts there are.
+Each package is built and checked in ``render`` - in a worker process with ``--jobs N``: its
+entries before they are packed (manifest against entries, every XML item against the schema),
+the finished archive against its entries (names, lengths, 7-Zip's CRC of each). ``add`` in
+the main process only writes those bytes to a temporary file and renames it into place, so
+the main process stays light however many parts there are.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from cae_export.core.filenames import portable_name
 from cae_export.core.problems import Problem, RecordError
 from cae_export.core.timings import measure, timings_of
 from cae_export.formats.eplan.checks import part_checks
-from cae_export.formats.eplan.edz import Item, edz_bytes, edz_errors, manifest_xml, package_key
+from cae_export.formats.eplan.edz import (
+    MANIFEST,
+    Item,
+    edz_bytes,
+    manifest_xml,
+    package_errors,
+    package_key,
+    sealed_errors,
+)
 from cae_export.formats.eplan.view import PartView, RenderedPart, single_part_document
 from cae_export.formats.eplan.xml import document_chunks
 from cae_export.pipeline.target import Derived, Target
@@ -75,13 +84,22 @@ class EdzTarget(Target):
 
 
 def build_package(rendered: RenderedPart) -> EdzPackage:
-    """Build one part's archive in memory and read it back; RecordError if it is unsound."""
+    """Build one part's archive in memory and check it; RecordError if it is unsound.
+
+    What goes in is checked before it is packed (the manifest against its schema and the
+    entries; each part XML document against the EPLAN schema, unless the part view checked
+    those exact bytes already), and what comes out is checked against it: the archive lists
+    exactly those entries, and each unpacks to their length and CRC-32."""
     items = package_items(rendered)
     manifest = manifest_xml(package_key(rendered.record_key), rendered.part_number, items)
-    with measure("write"):
-        data = edz_bytes(manifest, items)
+    entries = {MANIFEST: manifest, **{item.path: item.data for item in items}}
     with measure("validate"):
-        errors = edz_errors(data)
+        errors = package_errors(list(entries), entries, rendered.checked)
+    if not errors:
+        with measure("write"):
+            data = edz_bytes(manifest, items)
+        with measure("validate"):
+            errors = sealed_errors(data, entries)
     if errors:
         raise RecordError(f"EDZ package {rendered.part_number} refused: "
                           + "; ".join(errors[:MAX_REPORTED_ERRORS]), record=rendered.item_number,

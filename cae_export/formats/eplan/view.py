@@ -11,7 +11,12 @@ from typing import Any, ClassVar
 from cae_export.core.problems import Problem
 from cae_export.formats.eplan.model import build_part
 from cae_export.formats.eplan.passthrough import kept, stale_lists, with_passthrough
-from cae_export.formats.eplan.xml import render_address, render_part, validated_fragment
+from cae_export.formats.eplan.xml import (
+    document_digest,
+    render_address,
+    render_part,
+    validated_document,
+)
 from cae_export.pipeline.options import BuildOptions
 from cae_export.pipeline.target import Findings, View
 from cae_export.record import Record
@@ -27,6 +32,9 @@ class RenderedPart:
     address_xml: str
     warnings: tuple[tuple[str, str], ...] = ()  # (record field, text)
     address_kept: bool = False  # the address carries what an import kept of it
+    # digests of the one-record documents (part; manufacturer's address) checked against the
+    # schema as a whole: an EDZ package holding these exact bytes needs no second check
+    checked: frozenset[bytes] = frozenset()
 
 
 class PartView(View):
@@ -64,11 +72,13 @@ def render_record(record: Record) -> RenderedPart:
     warnings = tuple(("kind", text) for text in part.warnings) + tuple(
         ("passthrough.eplan", f"the {name.replace('_', ' ')} kept by the import no longer "
          "apply (the record changed since): written from the record") for name in stale)
-    part_xml = validated_fragment(render_part(part), part.part_number)
-    address_xml = validated_fragment(render_address(part.address), part.part_number)
+    part_xml = render_part(part)
+    address_xml = render_address(part.address)
+    checked = frozenset(document_digest(validated_document(count, fragment, part.part_number))
+                        for count, fragment in ((1, part_xml), (0, address_xml)))
     return RenderedPart(record.key, record.item_number, part.part_number, part_xml,
                         part.address.short_name, address_xml, warnings,
-                        "address" in kept_block)
+                        "address" in kept_block, checked)
 
 
 def single_part_document(rendered: RenderedPart, with_address: bool = True) -> list[str]:

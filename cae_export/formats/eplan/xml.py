@@ -4,6 +4,8 @@ write whole parts-management documents in a streaming way (flat memory however m
 
 from __future__ import annotations
 
+import hashlib
+import io
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -108,12 +110,28 @@ def owner_of(elem: Any) -> str:
     return ""
 
 
-def validated_fragment(fragment: str, part_number: str) -> str:
-    errors = fragment_errors(fragment)
-    if errors:
-        raise RecordError(f"EPLAN part {part_number} fails the schema: " + "; ".join(errors[:5]),
-                          field="(eplan part)", rule="eplan.schema")
-    return fragment
+def validated_document(count: int, fragment: str, part_number: str) -> bytes:
+    """The document holding one rendered fragment (as an EDZ package holds it), checked
+    against the schema as a whole; RecordError, worded by the fragment's own errors, if not."""
+    data = "".join(document_chunks(count, [fragment])).encode("utf-8")
+    try:
+        root = etree.fromstring(data, safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise _schema_refusal(part_number, [f"not well-formed: {exc}"]) from None
+    if root.tag == "partsmanagement" and lxml_schema().validate(root):
+        return data
+    raise _schema_refusal(part_number, fragment_errors(fragment)
+                          or document_errors(io.BytesIO(data)))
+
+
+def document_digest(data: bytes) -> bytes:
+    """What a checked document is remembered by, so its bytes need no second check."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _schema_refusal(part_number: str, errors: list[str]) -> RecordError:
+    return RecordError(f"EPLAN part {part_number} fails the schema: " + "; ".join(errors[:5]),
+                       field="(eplan part)", rule="eplan.schema")
 
 
 def document_errors(source: Path | IO[bytes], expect_root: bool = True) -> list[str]:
