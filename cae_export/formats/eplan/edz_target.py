@@ -28,8 +28,8 @@ from cae_export.formats.eplan.edz import (
     package_key,
     sealed_errors,
 )
-from cae_export.formats.eplan.view import PartView, RenderedPart, single_part_document
-from cae_export.formats.eplan.xml import document_chunks
+from cae_export.formats.eplan.view import PartView, RenderedPart
+from cae_export.formats.eplan.xml import one_record_document
 from cae_export.pipeline.target import Derived, Target
 from cae_export.record import Record
 
@@ -108,12 +108,9 @@ def build_package(rendered: RenderedPart) -> EdzPackage:
 
 
 def package_items(rendered: RenderedPart) -> list[Item]:
-    part = _document(1, single_part_document(rendered, with_address=False))
-    manufacturer = _document(0, [rendered.address_xml])
+    part = one_record_document(1, rendered.part_xml)
+    manufacturer = one_record_document(0, rendered.address_xml)
     return [Item("partxml", "part", f"{rendered.part_number}.part.xml", part),
             Item("partxml", "manufacturer", f"{rendered.manufacturer}.manufacturer.xml",
                  manufacturer)]
 
-
-def _document(count: int, body: list[str]) -> bytes:
-    return "".join(document_chunks(count, body)).encode("utf-8")

@@ -3,12 +3,12 @@ with ``--per-part``, one document per part (``eplan/parts/<part number>.xml``).
 
 Parts are streamed to a spool file as they arrive and the document is written from it at the
 end (the ``count`` attribute comes first), so memory stays flat however large the catalog.
-Every part was validated against the XSD when it was rendered (as its one-part document, in
-the workers of a parallel build). Before the rename, a document of up to ``FULL_CHECK_MAX_PARTS`` parts is
-validated again as a whole (streaming); a larger one has its frame validated instead (the root
-with its attributes and the address records, i.e. everything that is not a validated part):
-re-parsing 100,000 parts in the main process would double the build time and add nothing the
-per-part checks and the frame check do not already cover (part numbers are unique: the part
+Every part was validated against the XSD when it was rendered (as its one-part document, in the
+workers of a parallel build). Before the rename, a document of up to ``FULL_CHECK_MAX_PARTS``
+parts is validated again as a whole (streaming); a larger one has its frame validated instead
+(the root with its attributes and the address records, i.e. everything that is not a validated
+part): re-parsing 100,000 parts in the main process would double the build time and add nothing
+the per-part checks and the frame check do not already cover (part numbers are unique: the part
 view claims each one, and a second claim is refused before it reaches this target).
 """
 
