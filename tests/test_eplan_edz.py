@@ -13,7 +13,14 @@ import pytest
 from cae_export.catalog import load_record_file
 from cae_export.core.problems import RecordError
 from cae_export.formats.eplan import edz_target
-from cae_export.formats.eplan.edz import archive_entries, edz_errors, sealed_errors
+from cae_export.formats.eplan.edz import (
+    Item,
+    archive_entries,
+    edz_bytes,
+    edz_errors,
+    leaves_archive,
+    sealed_errors,
+)
 from cae_export.formats.eplan.edz_target import EdzPackage, EdzTarget
 from cae_export.formats.eplan.view import PartView, render_record
 from cae_export.formats.eplan.xml import document_digest
@@ -149,3 +156,34 @@ def test_each_part_document_is_checked_once(record: Record, package: EdzPackage)
                  if name.startswith("items/partxml/")]
     assert len(documents) == 2
     assert {document_digest(data) for data in documents} == checked
+
+
+def test_a_part_whose_entry_would_leave_the_archive_is_refused(
+        record: Record, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the packer writes names unchecked by py7zr: they pass our own rule before packing
+    real_items = edz_target.package_items
+
+    def escaping_items(rendered):  # type: ignore[no-untyped-def]
+        part, manufacturer = real_items(rendered)
+        return [type(part)(part.type, part.name, "../../outside.part.xml", part.data),
+                manufacturer]
+
+    monkeypatch.setattr(edz_target, "package_items", escaping_items)
+    with pytest.raises(RecordError) as caught:
+        render_edz(record)
+    assert caught.value.problem.record == "770-1324"
+    assert "'items/partxml/../../outside.part.xml' leaves the archive" in \
+        caught.value.problem.message
+
+
+@pytest.mark.parametrize(("name", "leaves"), [
+    ("../x.xml", True), ("/etc/x.xml", True), ("C:/x.xml", True), ("a/../../x.xml", True),
+    ("a\\..\\x.xml", True), ("", True), ("items/partxml/WAGO.770-450/000-006.part.xml", False),
+    ("items/partxml/a..b.part.xml", False)])
+def test_the_rule_for_entry_names(name: str, leaves: bool) -> None:
+    assert leaves_archive(name) is leaves
+
+
+def test_the_packer_refuses_a_name_leaving_the_archive() -> None:
+    with pytest.raises(ValueError, match="leaves the archive"):
+        edz_bytes(b"<manifest/>", [Item("..", "part", "x.part.xml", b"<x/>")])

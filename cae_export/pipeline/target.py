@@ -13,6 +13,7 @@ and leaves a record whose key is taken out of every target that uses the view.
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,10 +147,12 @@ class Target(ABC):
         self.per_part[name] = entry
         return True
 
-    def wrote_per_part(self, name: str, data: bytes) -> None:
+    def wrote_per_part(self, name: str, data: bytes, stat: os.stat_result | None = None) -> None:
         """Per-part file ``name`` was written with ``data`` into the staging folder (a
-        commit moves it into place with its modification time)."""
-        stat = (self.out_dir / name).stat()
+        commit moves it into place with its modification time); ``stat``: its status, if the
+        writer has it."""
+        if stat is None:
+            stat = (self.out_dir / name).stat()
         self.per_part[name] = (stat.st_size, stat.st_mtime_ns, per_part_digest(data))
 
     def _earlier_index(self) -> PerPartIndex:

@@ -90,8 +90,15 @@ def edz_bytes(manifest: bytes, items: Sequence[Item]) -> bytes:
         # A plain header: py7zr would otherwise LZMA-pack it with a preset-7 encoder, the
         # slowest step of all for a three-entry archive. Plain headers are standard 7z.
         archive.set_encoded_header_mode(False)
+        # py7zr's public writestr checks each name by resolving it against a made-up folder
+        # on the real file system (a third of packing a three-entry archive); the names here
+        # pass the same rule as every archive read (``leaves_archive``), so its unchecked
+        # writer is used where this py7zr has one
+        write = getattr(archive, "_writestr", archive.writestr)
         for arcname, data in [(MANIFEST, manifest), *((i.path, i.data) for i in items)]:
-            archive.writestr(data, arcname)
+            if leaves_archive(arcname):
+                raise ValueError(f"entry {arcname!r} leaves the archive")
+            write(data, arcname)
             _fix_entry_times(archive)
     return buffer.getvalue()
 
@@ -132,11 +139,16 @@ def archive_entries(source: Source) -> tuple[list[str], dict[str, bytes]]:
     if len(names) > MAX_ENTRIES:
         raise ArchiveRefused(f"{len(names)} entries, more than {MAX_ENTRIES}")
     for name in names:
-        entry = PurePosixPath(name.replace("\\", "/"))
-        if entry.is_absolute() or ".." in entry.parts or ":" in entry.parts[0]:
-            # would land outside an extract folder (``..``, ``/etc``, ``C:``)
+        if leaves_archive(name):
             raise ArchiveRefused(f"entry {name!r} leaves the archive")
     return names, contents
+
+
+def leaves_archive(name: str) -> bool:
+    """Whether an entry name would land outside an extract folder (``..``, ``/etc``, ``C:``)."""
+    entry = PurePosixPath(name.replace("\\", "/"))
+    return not entry.parts or entry.is_absolute() or ".." in entry.parts \
+        or ":" in entry.parts[0]
 
 
 def _is_xml(name: str) -> bool:
@@ -205,6 +217,7 @@ def package_errors(names: Sequence[str], contents: dict[str, bytes],
     EPLAN schema, except a document whose digest is in ``checked`` (already checked whole)."""
     errors = [f"duplicate archive entry {n}" for n in sorted({n for n in names
                                                                 if names.count(n) > 1})]
+    errors += [f"archive entry {n!r} leaves the archive" for n in names if leaves_archive(n)]
     if MANIFEST not in contents:
         return [*errors, f"no {MANIFEST} at the archive root"]
     refusal = doctype_refusal(contents[MANIFEST][:PROLOG_BYTES])

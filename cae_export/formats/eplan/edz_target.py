@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from cae_export.core.atomic import atomic_output
+from cae_export.core.atomic import write_checked_bytes
 from cae_export.core.filenames import portable_name
 from cae_export.core.problems import Problem, RecordError
 from cae_export.core.timings import measure, timings_of
@@ -70,10 +70,10 @@ class EdzTarget(Target):
         if self.same_as_earlier(name, rendered.data):
             self.kept.add(name)  # the earlier build's package is this one: left as it is
             return
-        with timings_of(self.report).measure("write"), \
-                atomic_output(self.out_dir / name) as handle:
-            handle.write(rendered.data)  # checked in render: no second look needed
-        self.wrote_per_part(name, rendered.data)
+        with timings_of(self.report).measure("write"):
+            # checked in render: no second look needed
+            status = write_checked_bytes(self.out_dir / name, rendered.data)
+        self.wrote_per_part(name, rendered.data, status)
         self.files += 1
 
     def kept_files(self) -> frozenset[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,19 @@ def is_language_neutral(text: str) -> bool:
     return not any(ch.islower() for ch in rest)
 
 
+# Free property texts repeat from part to part (the same descriptions, "0.5 ... 4 mm²"):
+# each text is checked and spelt once per process. A text that is refused raises, and an
+# exception is never cached, so every record with it is refused naming its own field.
+CACHED_TEXTS = 16384
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def english_text(text: str, field_path: str, max_length: int | None = None) -> str:
+    """``multilingual({"en": text}, …)`` of a text that repeats across parts."""
+    return multilingual({"en": text}, field_path, max_length)
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
 def neutral_or_english(text: str, field_path: str, max_length: int | None = None) -> str:
     """A text the record has in one language: ``??_??@…;`` where it is language-neutral."""
     if is_language_neutral(text):
@@ -332,7 +345,7 @@ def free_properties(record: Record) -> tuple[FreeProperty, ...]:
                               rule="eplan.field-length")
         result.append(FreeProperty(
             pos=pos,
-            description=multilingual({"en": description}, path, FREE_DESCRIPTION_MAX),
+            description=english_text(description, path, FREE_DESCRIPTION_MAX),
             value=neutral_or_english(value, path, FREE_VALUE_MAX),
             unit=checked_text(unit, path, FREE_UNIT_MAX)))
     return tuple(result)
