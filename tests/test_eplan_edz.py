@@ -187,3 +187,20 @@ def test_the_rule_for_entry_names(name: str, leaves: bool) -> None:
 def test_the_packer_refuses_a_name_leaving_the_archive() -> None:
     with pytest.raises(ValueError, match="leaves the archive"):
         edz_bytes(b"<manifest/>", [Item("..", "part", "x.part.xml", b"<x/>")])
+
+
+def test_an_address_failing_the_schema_is_refused_for_every_part_with_it(
+        record: Record, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the maker's address document is checked once per process; a bad one still refuses
+    # every part that carries it, each named by its own part number
+    from cae_export.formats.eplan import view
+
+    real = view.render_address
+    monkeypatch.setattr(view, "render_address",
+                        lambda address: real(address).replace("/>", "><nonsense/></address>"))
+    other = Record({**record.data, "item_number": "770-1325"}, record.source)
+    for part, number in ((record, "WAGO.770-1324"), (other, "WAGO.770-1325")):
+        with pytest.raises(RecordError) as caught:
+            render_record(part)
+        message = caught.value.problem.message
+        assert f"EPLAN part {number} fails the schema" in message and "nonsense" in message

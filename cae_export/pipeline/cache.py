@@ -125,12 +125,13 @@ class RenderCache:
         except (OSError, zlib.error):  # a damaged cache file is a miss, never an error
             return None
 
-    def put(self, key: str, value: Any) -> None:
-        """Write whole, then rename: a cache file that exists is complete."""
-        try:
-            _write_whole(self.path(key), _pickled(value))
-        except OSError:
-            return  # a full disk costs the cache, never the build
+    def put(self, key: str, value: Any) -> bytes:
+        """Write whole, then rename: a cache file that exists is complete. The value as
+        pickled (what ``get_pickled`` gives back), so a worker can send it on as it is."""
+        pickled = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        with contextlib.suppress(OSError):  # a full disk costs the cache, never the build
+            _write_whole(self.path(key), zlib.compress(pickled, COMPRESSION))
+        return pickled
 
     def collect(self, used: set[str]) -> int:
         """Remove every cache file no record of this build used (and stray temporary files);

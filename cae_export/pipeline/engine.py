@@ -453,8 +453,9 @@ CachedOutcome = tuple[Record | Problem, RecordOutcome | None, str | None]
 
 @dataclass(frozen=True)
 class CacheHit:
-    """A worker's answer for a record found in the cache: the cache entry, still pickled
-    (the main process unpickles it once; the worker does not unpickle and pickle it again)."""
+    """A worker's answer for a record in the cache (found there, or just rendered and put
+    there): the cache entry, still pickled. The main process unpickles it once; the worker
+    neither unpickles a found entry nor pickles a new outcome a second time to send it."""
 
     pickled: bytes
 
@@ -462,8 +463,9 @@ class CacheHit:
 def _cached_or_rendered(plan: BuildPlan, item: CatalogItem, timings: Timings, *,
                         pickled: bool = False) -> CachedOutcome:
     """One record loaded and rendered, or as an earlier build rendered it (the cache), with
-    its cache key (None: not cached). With ``pickled``, a record found in the cache comes
-    back as (None, CacheHit, key) for ``_from_cache`` in the main process."""
+    its cache key (None: not cached). With ``pickled``, a record found in the cache, or
+    rendered and put into it, comes back as (None, CacheHit, key) for ``_from_cache`` in the
+    main process."""
     cache = plan.cache
     key = cache.key(item) if cache is not None and isinstance(item, PendingRecord) else None
     if key is not None:
@@ -485,7 +487,9 @@ def _cached_or_rendered(plan: BuildPlan, item: CatalogItem, timings: Timings, *,
         outcome = render_record(plan, loaded)
     if key is not None and not _has_fault(outcome):
         with timings.measure("write"):
-            cache.put(key, (loaded.data, loaded.source, outcome))  # type: ignore[union-attr]
+            entry = cache.put(key, (loaded.data, loaded.source, outcome))  # type: ignore[union-attr]
+        if pickled:  # already pickled for the cache: sent on as it is, not pickled again
+            return None, CacheHit(entry), key  # type: ignore[return-value]
         return loaded, outcome, key
     return loaded, outcome, None
 

@@ -29,7 +29,7 @@ from cae_export.formats.eplan.edz import (
     sealed_errors,
 )
 from cae_export.formats.eplan.view import PartView, RenderedPart
-from cae_export.formats.eplan.xml import one_record_document
+from cae_export.formats.eplan.xml import address_document, one_record_document
 from cae_export.pipeline.target import Derived, Target
 from cae_export.record import Record
 
@@ -109,7 +109,7 @@ def build_package(rendered: RenderedPart) -> EdzPackage:
 
 def package_items(rendered: RenderedPart) -> list[Item]:
     part = one_record_document(1, rendered.part_xml)
-    manufacturer = one_record_document(0, rendered.address_xml)
+    manufacturer = address_document(rendered.address_xml)
     return [Item("partxml", "part", f"{rendered.part_number}.part.xml", part),
             Item("partxml", "manufacturer", f"{rendered.manufacturer}.manufacturer.xml",
                  manufacturer)]

@@ -6,9 +6,10 @@ part number are caught whichever of the two targets is built."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar
 
-from cae_export.core.problems import Problem
+from cae_export.core.problems import Problem, RecordError
 from cae_export.formats.eplan.model import build_part
 from cae_export.formats.eplan.passthrough import kept, stale_lists, with_passthrough
 from cae_export.formats.eplan.xml import (
@@ -74,11 +75,31 @@ def render_record(record: Record) -> RenderedPart:
          "apply (the record changed since): written from the record") for name in stale)
     part_xml = render_part(part)
     address_xml = render_address(part.address)
-    checked = frozenset(document_digest(validated_document(count, fragment, part.part_number))
-                        for count, fragment in ((1, part_xml), (0, address_xml)))
+    checked = frozenset((document_digest(validated_document(1, part_xml, part.part_number)),
+                         address_digest(address_xml, part.part_number)))
     return RenderedPart(record.key, record.item_number, part.part_number, part_xml,
                         part.address.short_name, address_xml, warnings,
                         "address" in kept_block, checked)
+
+
+def address_digest(address_xml: str, part_number: str) -> bytes:
+    """The digest of the checked one-address document; RecordError naming the part if the
+    address fails the schema."""
+    digest = _valid_address_digest(address_xml)
+    if digest is None:
+        validated_document(0, address_xml, part_number)  # raises, worded for this part
+    assert digest is not None
+    return digest
+
+
+# Most parts of a catalog share their maker's address: its document is checked once per
+# process, not once per part.
+@lru_cache(maxsize=256)
+def _valid_address_digest(address_xml: str) -> bytes | None:
+    try:
+        return document_digest(validated_document(0, address_xml, ""))
+    except RecordError:
+        return None
 
 
 def single_part_document(rendered: RenderedPart, with_address: bool = True) -> list[str]:

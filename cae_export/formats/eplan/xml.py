@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -114,6 +114,12 @@ def one_record_document(count: int, fragment: str) -> bytes:
     """The bytes of a document holding one fragment: what an EDZ package holds, and what the
     part view checks (the two must be the same bytes for the package to skip a second check)."""
     return "".join(document_chunks(count, [fragment])).encode("utf-8")
+
+
+@lru_cache(maxsize=256)
+def address_document(address_xml: str) -> bytes:
+    """The one-address document of a maker (most parts of a catalog share it): built once."""
+    return one_record_document(0, address_xml)
 
 
 def validated_document(count: int, fragment: str, part_number: str) -> bytes:
