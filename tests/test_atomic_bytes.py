@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cae_export.core.atomic import write_checked_bytes
+from cae_export.core.atomic import atomic_output, write_checked_bytes
 
 
 def test_writes_the_bytes_whole_readable_by_all_and_gives_their_status(tmp_path: Path) -> None:
@@ -35,3 +35,12 @@ def test_an_unwritable_folder_is_an_error_naming_the_file(tmp_path: Path) -> Non
     with pytest.raises(OSError) as caught:
         write_checked_bytes(blocker / "part.edz", b"data")
     assert caught.value.filename == str(blocker / "part.edz")
+
+
+def test_every_writer_names_the_file_not_its_temporary_one(tmp_path: Path) -> None:
+    blocker = tmp_path / "markers"
+    blocker.write_text("a file where the folder should be")
+    with pytest.raises(OSError) as caught, atomic_output(blocker / "markers.csv") as handle:
+        handle.write(b"never written")
+    assert caught.value.filename == str(blocker / "markers.csv")
+    assert os.listdir(tmp_path) == ["markers"]

@@ -55,20 +55,14 @@ def finish_atomic(tmp: Path, path: Path, validate: Validator | None) -> None:
 
 def temp_path_for(path: Path) -> Path:
     """A fresh temporary path next to ``path`` (for libraries that insist on writing by name)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        _raise_named(exc, path, path)
-        raise
+    fd, tmp = _temp_file_beside(path)
     os.close(fd)
-    return Path(tmp_name)
+    return tmp
 
 
-def write_checked_bytes(path: Path, data: bytes) -> os.stat_result:
-    """``data``, already checked, to ``path`` whole or not at all (a temporary file beside it,
-    then renamed); the new file's status. The light form of ``atomic_output`` for the many
-    small files of a build (an EDZ package per part): one open, no second look."""
+def _temp_file_beside(path: Path) -> tuple[int, Path]:
+    """A new temporary file in ``path``'s folder (made on first use), open for writing; an
+    error names ``path`` (mkstemp would name a random file)."""
     directory = os.path.dirname(path) or "."
     prefix = f".{os.path.basename(path)}."
     try:
@@ -77,9 +71,16 @@ def write_checked_bytes(path: Path, data: bytes) -> os.stat_result:
         except FileNotFoundError:  # the first file of its folder
             os.makedirs(directory, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
-    except OSError as exc:  # named as the file it was to be (mkstemp names a random one)
+    except OSError as exc:
         raise type(exc)(exc.errno, exc.strerror or str(exc), str(path)) from None
-    tmp = Path(tmp_name)
+    return fd, Path(tmp_name)
+
+
+def write_checked_bytes(path: Path, data: bytes) -> os.stat_result:
+    """``data``, already checked, to ``path`` whole or not at all (a temporary file beside it,
+    then renamed); the new file's status. The light form of ``atomic_output`` for the many
+    small files of a build (an EDZ package per part): one open, no second look."""
+    fd, tmp = _temp_file_beside(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
